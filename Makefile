@@ -1,0 +1,47 @@
+# feedstar: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= .feedstar/data
+PORT ?= 8123
+DASHBOARD_PORT ?= 8050
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+export FEEDSTAR_CH_PORT := $(PORT)
+
+.PHONY: install demo test lint bench stop serve clean-data
+
+$(BIN)/feedstar: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e .
+	touch $@
+
+profiles.yml: profiles.yml.example
+	cp profiles.yml.example profiles.yml
+
+install: $(BIN)/feedstar profiles.yml
+
+## Start the embedded ClickHouse endpoint in the background (idempotent).
+serve: install
+	@bash scripts/start_endpoint.sh "$(DATA_DIR)" "$(PORT)"
+
+## The main job: endpoint, realistic data, dbt build, then what to open next.
+demo: serve
+	@bash scripts/demo.sh "$(PORT)" "$(DASHBOARD_PORT)"
+
+## All the tests: SQL lint, then pytest (each test starts its own endpoint).
+test: install
+	$(BIN)/sqlfluff lint models analyses
+	$(BIN)/pytest -q tests/python
+
+lint: install
+	$(BIN)/sqlfluff lint models analyses
+
+bench: install
+	$(BIN)/python -m bench
+
+## Stop what `make demo` started, by the PIDs it recorded.
+stop:
+	@bash scripts/stop.sh "$(DATA_DIR)"

@@ -1,0 +1,1 @@
+"""The embedded ClickHouse HTTP endpoint: one process owning a chDB data directory."""

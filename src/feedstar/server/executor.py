@@ -1,0 +1,184 @@
+"""Running one decoded request on a chDB connection (synchronous: called from worker threads)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from feedstar.server.auth import User
+from feedstar.server.engine import ConnectionState, Engine, apply_state, run_statement
+from feedstar.server.errors import ClickHouseError, readonly_error
+from feedstar.server.protocol import (
+    READ_STATEMENTS,
+    STATEFUL,
+    STREAMABLE,
+    QueryRequest,
+    creates_temporary_table,
+    split_insert_data,
+)
+
+
+@dataclass
+class Outcome:
+    """A finished or streaming result: `chunks` yields the body (first chunk already fetched)."""
+
+    format: str
+    chunks: Iterator[bytes]
+    summary: dict
+
+
+def summary(read_rows=0, read_bytes=0, written_rows=0, written_bytes=0, result_rows=0, result_bytes=0, elapsed=0.0):
+    return {
+        "read_rows": str(read_rows), "read_bytes": str(read_bytes),
+        "written_rows": str(written_rows), "written_bytes": str(written_bytes),
+        "total_rows_to_read": str(read_rows), "result_rows": str(result_rows),
+        "result_bytes": str(result_bytes), "elapsed_ns": str(int(elapsed * 1e9)),
+    }
+
+
+def summary_header(values: dict) -> str:
+    return json.dumps(values, separators=(",", ":"))
+
+
+class Executor:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def run(self, request: QueryRequest, user: User, body: bytes) -> Outcome:
+        """Run the request; raises ClickHouseError before any byte of the answer exists."""
+        full_query, insert = self._statement(request, body)
+        keyword = request.keyword
+        if request.is_get and keyword not in READ_STATEMENTS:
+            raise readonly_error("Cannot execute query")
+        if user.readonly and (set(request.settings) - {"readonly"}):
+            name = sorted(set(request.settings) - {"readonly"})[0]
+            raise readonly_error(f"Cannot modify '{name}' setting")
+        if request.session_id:
+            return self._run_in_session(request, user, full_query, insert)
+        state = self._state(request, user)
+        if keyword in STATEFUL or creates_temporary_table(full_query):
+            # Without a session such statements only last for the query: use a throwaway connection.
+            connection = self.engine.acquire(state)
+            try:
+                return self._execute(connection, request, full_query, insert, on_done=lambda ok: connection.close())
+            except BaseException:
+                connection.close()
+                raise
+        connection = self.engine.acquire(state)
+        release = lambda ok: self.engine.release(state, connection, reusable=ok)  # noqa: E731
+        try:
+            return self._execute(connection, request, full_query, insert, on_done=release)
+        except BaseException:
+            release(True)
+            raise
+
+    # -------------------------------------------------------------------------
+    def _statement(self, request: QueryRequest, body: bytes):
+        """The SQL to run and, for `INSERT ... FORMAT X` with data, (statement, format, data)."""
+        text = request.query.encode()
+        if body:
+            text = (text + b"\n" + body) if text else body
+        insert = split_insert_data(text)
+        if insert is not None:
+            return insert[0], insert
+        try:
+            sql = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ClickHouseError(62, "Query is not valid UTF-8 text", "SYNTAX_ERROR") from None
+        if not sql.strip():
+            raise ClickHouseError(62, "Empty query", "SYNTAX_ERROR")
+        request.query = sql
+        return sql, None
+
+    @staticmethod
+    def _state(request: QueryRequest, user: User) -> ConnectionState:
+        settings = dict(request.settings)
+        if user.readonly:
+            settings["readonly"] = "1"
+        elif request.is_get and settings.get("readonly", "0") == "0":
+            settings["readonly"] = "2"
+        return ConnectionState(database=request.database, settings=tuple(sorted(settings.items())))
+
+    def _run_in_session(self, request, user, full_query, insert) -> Outcome:
+        initial = ConnectionState(settings=(("readonly", "1"),)) if user.readonly else ConnectionState()
+        session = self.engine.session(user.name, request.session_id, request.session_timeout)
+        if not session.lock.acquire(blocking=False):
+            raise ClickHouseError(
+                373, f"Session {request.session_id} is locked by a concurrent client.", "SESSION_IS_LOCKED"
+            )
+        try:
+            if not session.initialized:
+                apply_state(session.connection, initial)
+                session.initialized = True
+            # URL settings in a session request stay in force for the session (documented simplification).
+            apply_state(session.connection, ConnectionState(request.database, tuple(sorted(request.settings.items()))))
+            return self._execute(session.connection, request, full_query, insert,
+                                 on_done=lambda ok: session.lock.release())
+        except BaseException:
+            session.lock.release()
+            raise
+
+    def _execute(self, connection, request: QueryRequest, sql: str, insert, on_done) -> Outcome:
+        started = time.perf_counter()
+        if insert is not None:
+            statement, fmt, data = insert
+            try:
+                with connection.send_insert(statement, fmt) as inserter:
+                    if data:
+                        inserter.append(data)
+                    result = inserter.finish()
+            except ClickHouseError:
+                raise
+            except Exception as exc:
+                raise ClickHouseError.from_engine(exc) from None
+            on_done(True)
+            return Outcome(request.result_format, iter(()), summary(
+                written_rows=result.rows_written, written_bytes=result.bytes_written,
+                elapsed=time.perf_counter() - started))
+        fmt = request.result_format
+        params = request.params
+        if request.keyword in STREAMABLE:
+            return self._stream(connection, sql, fmt, params, started, on_done)
+        result = run_statement_format(connection, sql, fmt, params)
+        on_done(True)
+        data = result.bytes()
+        return Outcome(fmt, iter((data,)) if data else iter(()), summary(
+            read_rows=result.rows_read(), read_bytes=result.bytes_read(),
+            result_bytes=len(data), elapsed=time.perf_counter() - started))
+
+    @staticmethod
+    def _stream(connection, sql, fmt, params, started, on_done) -> Outcome:
+        try:
+            stream = connection.send_query(sql, fmt, params=params or {})
+            first = stream.fetch()
+        except Exception as exc:
+            raise ClickHouseError.from_engine(exc) from None
+
+        def chunks():
+            finished = False
+            try:
+                chunk = first
+                while chunk is not None:
+                    data = chunk.bytes()
+                    if data:
+                        yield data
+                    chunk = stream.fetch()
+                finished = True
+            finally:
+                if not finished:
+                    stream.cancel()
+                on_done(finished)
+
+        return Outcome(fmt, chunks(), summary(elapsed=time.perf_counter() - started))
+
+
+def run_statement_format(connection, sql: str, fmt: str, params: dict):
+    try:
+        return connection.query(sql, fmt, params=params or {})
+    except Exception as exc:
+        raise ClickHouseError.from_engine(exc) from None
+
+
+__all__ = ["Executor", "Outcome", "summary_header", "run_statement"]
