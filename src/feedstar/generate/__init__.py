@@ -1,0 +1,1 @@
+"""`feedstar generate`: a realistic, deterministic product database generated inside ClickHouse."""

@@ -1,0 +1,49 @@
+"""`feedstar generate`: parse and validate the flags, then call run.generate / run.append_day."""
+
+from __future__ import annotations
+
+import click
+
+from ..chclient import URL_ENV_VAR, ClickHouseUnreachable, default_url, get_client, redact
+from . import run
+from .options import DEFAULT_DAYS, InvalidOptions, make_plan
+
+# Flags that define a data set; --append-day reuses the stored ones instead.
+PLAN_FLAGS = ("start", "days", "scale", "seed", "late_share")
+
+
+@click.command()
+@click.option("--start", default=None, metavar="YYYY-MM-DD", help="First day. Default: DAYS days before today.")
+@click.option("--days", default=DEFAULT_DAYS, type=int, show_default=True, help="Number of days (window ends yesterday by default).")
+@click.option("--scale", default=1.0, type=float, show_default=True, help="Multiplies users and posts (1 = ~20k feed DAU).")
+@click.option("--seed", default=0, type=int, show_default=True, help="Same seed, same tables.")
+@click.option("--late-share", default=0.0, type=float, show_default=True,
+              help="Share (0..1) of the last day's events inserted only when the next day is generated.")
+@click.option("--append-day", is_flag=True, help="Add the day after the last one present (same seed, scale, late share).")
+@click.option("--url", envvar=URL_ENV_VAR, default=None,
+              help=f"ClickHouse HTTP URL, e.g. http://user:pass@127.0.0.1:8123 (env {URL_ENV_VAR}; default http://127.0.0.1:8123).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.pass_context
+def generate(ctx, start, days, scale, seed, late_share, append_day, url, no_progress):
+    """Generate the realistic product database (`product.feed_actions`, `product.message_actions`)."""
+    url = url or default_url()
+    try:
+        if append_day:
+            given = [name for name in PLAN_FLAGS
+                     if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+            if given:
+                flags = ", ".join("--" + name.replace("_", "-") for name in given)
+                raise InvalidOptions(f"--append-day reuses the stored data set's parameters; drop {flags}")
+            client = get_client(url)
+            summary = run.append_day(client, progress=not no_progress)
+        else:
+            plan = make_plan(start=start, days=days, scale=scale, seed=seed, late_share=late_share)
+            client = get_client(url)
+            summary = run.generate(client, plan, progress=not no_progress)
+    except (InvalidOptions, ClickHouseUnreachable) as exc:
+        raise click.ClickException(str(exc)) from None
+    plan = summary.plan
+    click.echo(
+        f"product @ {redact(url)}: {plan.start}..{plan.end} (seed {plan.seed}, scale {plan.scale:g}, "
+        f"late share {plan.late_share:g}); wrote {len(summary.days_written)} day(s) in {summary.seconds:.1f}s; "
+        f"now {summary.feed_rows:,} feed_actions, {summary.message_rows:,} message_actions, {summary.users:,} users")

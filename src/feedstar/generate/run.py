@@ -1,0 +1,128 @@
+"""Run a generation: users, then each day built in a stage table and swapped into place.
+
+Each day is written to `_*_stage` and moved with `REPLACE PARTITION`, so a re-run replaces
+the day, never appends, and a run killed mid-way leaves every day either old or new, never
+partial.  `--late-share`: the last day present holds back that share of its events; they
+are added (the day is rebuilt complete) when the next day is generated or appended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from . import events_sql, schema, users_sql
+from .options import InvalidOptions, Plan
+
+# Stage tables are emptied before each day; REPLACE PARTITION from an empty stage (a day on
+# which nothing happened, at a tiny scale) must still clear the target's day.
+REPLACE_SETTINGS = {"allow_replace_partition_from_empty_source": 1}
+
+
+@dataclass
+class Summary:
+    plan: Plan
+    days_written: list[dt.date]
+    feed_rows: int
+    message_rows: int
+    users: int
+    seconds: float
+
+
+def read_meta(client) -> Plan | None:
+    """The plan of the data set now in `product`, or None when there is none."""
+    exists = client.command("exists table product._generate_meta")
+    if not int(exists):
+        return None
+    rows = client.query("select start, last_day, seed, scale, late_share from product._generate_meta").result_rows
+    if not rows:
+        return None
+    start, last_day, seed, scale, late_share = rows[0]
+    return Plan(start=start, days=(last_day - start).days + 1, scale=scale, seed=seed, late_share=late_share)
+
+
+def plan_append(client) -> Plan:
+    """The plan after adding one day to the data set in `product` (validated, nothing written)."""
+    current = read_meta(client)
+    if current is None:
+        raise InvalidOptions("--append-day: no generated data set in `product` (run `feedstar generate` first)")
+    return Plan(start=current.start, days=current.days + 1, scale=current.scale, seed=current.seed,
+                late_share=current.late_share)
+
+
+def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, progress: bool = True) -> Summary:
+    """Write `plan` into `product`: all its days, or only `only_days` (for --append-day)."""
+    began = time.monotonic()
+    schema.ensure_schema(client)
+    users = _build_users(client, plan)
+    users_before_window = int(client.command(
+        "select count() from product._users where signup_day < {start:Date}", parameters={"start": plan.start}))
+    days = only_days or plan.dates()
+    for day in tqdm(days, unit="day", desc="feedstar generate", disable=not progress):
+        params = events_sql.day_params(
+            seed=plan.seed, start=plan.start, day=day, complete=day < plan.end,
+            late_share=plan.late_share, scale=plan.scale, users_before_window=users_before_window)
+        _write_day(client, day, params)
+    if only_days is None:
+        _drop_days_outside(client, plan)
+    _write_meta(client, plan)
+    counts = {
+        table: int(client.command(f"select count() from product.{table}"))
+        for table in schema.SOURCE_TABLES
+    }
+    return Summary(plan, days, counts["feed_actions"], counts["message_actions"], users,
+                   time.monotonic() - began)
+
+
+def append_day(client, progress: bool = True) -> Summary:
+    """Add the day after the last one present; rebuild that last day if it held events back."""
+    plan = plan_append(client)
+    new_day = plan.end
+    days = [new_day - dt.timedelta(days=1), new_day] if plan.late_share > 0 else [new_day]
+    return generate(client, plan, only_days=days, progress=progress)
+
+
+def _build_users(client, plan: Plan) -> int:
+    client.command("truncate table product._users_stage")
+    client.command(users_sql.USERS_SQL, parameters=users_sql.users_params(plan.start, plan.end, plan.scale, plan.seed))
+    # Swap atomically: readers see the old users or the new ones, never a mix.
+    client.command("exchange tables product._users_stage and product._users")
+    return int(client.command("select count() from product._users"))
+
+
+def _write_day(client, day: dt.date, params: dict) -> None:
+    for table, sql, bind in (
+        ("feed_actions", events_sql.FEED_SQL, events_sql.feed_params),
+        ("message_actions", events_sql.MESSAGES_SQL, events_sql.messages_params),
+    ):
+        stage = schema.STAGE[table]
+        client.command(f"truncate table product.{stage}")
+        client.command(sql, parameters=bind(params))
+        # The partition id of `partition by toDate(time)` is YYYYMMDD; `day` is a date object
+        # produced by validation, never user text.
+        client.command(
+            f"alter table product.{table} replace partition id '{day:%Y%m%d}' from product.{stage}",
+            settings=REPLACE_SETTINGS)
+        client.command(f"truncate table product.{stage}")
+
+
+def _drop_days_outside(client, plan: Plan) -> None:
+    """A full run owns the window: days left from an earlier, wider run are removed."""
+    for table in schema.SOURCE_TABLES:
+        partitions = client.query(
+            "select distinct partition_id from system.parts"
+            " where database = 'product' and table = {table:String} and active",
+            parameters={"table": table}).result_rows
+        for (partition_id,) in partitions:
+            day = dt.datetime.strptime(partition_id, "%Y%m%d").date()
+            if not plan.start <= day <= plan.end:
+                client.command(f"alter table product.{table} drop partition id '{day:%Y%m%d}'")
+
+
+def _write_meta(client, plan: Plan) -> None:
+    client.command("truncate table product._generate_meta")
+    client.insert("product._generate_meta", [[plan.start, plan.end, plan.seed, plan.scale, plan.late_share]],
+                  column_names=["start", "last_day", "seed", "scale", "late_share"])
