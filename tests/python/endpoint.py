@@ -78,3 +78,31 @@ def start_endpoint(data_dir: str, *args: str, port: int | None = None, timeout: 
             time.sleep(0.1)
     endpoint.stop()
     raise RuntimeError(f"feedstar serve did not answer /ping within {timeout}s:\n{endpoint.log()}")
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    headers: dict  # lower-case names
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+def http(endpoint: Endpoint, method: str = "GET", params: dict | list | None = None, body: bytes | None = None,
+         headers: dict | None = None, path: str = "/", timeout: float = 60) -> HttpAnswer:
+    """One raw HTTP request (urllib: no automatic decompression, no raising on 4xx/5xx)."""
+    import urllib.error
+    import urllib.parse
+
+    url = endpoint.url + path
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HttpAnswer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())

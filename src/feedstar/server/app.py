@@ -14,7 +14,7 @@ import uuid
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from feedstar.server import compression
@@ -22,7 +22,9 @@ from feedstar.server.auth import Users
 from feedstar.server.engine import Engine
 from feedstar.server.errors import ClickHouseError
 from feedstar.server.executor import Executor, Outcome, summary, summary_header
-from feedstar.server.protocol import TRANSPORT_PARAMS, QueryRequest
+from feedstar.server.forms import is_multipart, parse_form_fields
+from feedstar.server.protocol import SETTING_NAME_RE, TRANSPORT_PARAMS, QueryRequest
+from feedstar.server.responses import ResultStream, compressed, new_exception_tag, with_failure_as_exception
 
 log = logging.getLogger("feedstar.server")
 
@@ -64,65 +66,77 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
         return PlainTextResponse("Ok.\n")
 
     async def handle(request: Request) -> Response:
-        params = request.query_params
-        query_id = params.get("query_id") or str(uuid.uuid4())
-        if request.method == "GET" and "query" not in params:
+        query_id = request.query_params.get("query_id") or str(uuid.uuid4())
+        if request.method == "HEAD" or (request.method == "GET" and "query" not in request.query_params):
             return PlainTextResponse("Ok.\n")
         try:
-            user = users.authenticate(request.headers, params)
-            decoded = decode_request(request, user)
-            body = await read_body(request, max_body_bytes) if request.method == "POST" else b""
+            user = users.authenticate(request.headers, request.query_params)
+            params, body = list(request.query_params.multi_items()), b""
+            if request.method == "POST":
+                body = await read_body(request, max_body_bytes)
+                if is_multipart(request.headers.get("content-type")):
+                    params, body = params + parse_form_fields(request.headers["content-type"], body), b""
+            decoded = decode_request(params, request.method, engine.http_compression_default)
             outcome: Outcome = await anyio.to_thread.run_sync(executor.run, decoded, user, body, limiter=limiter)
         except ClickHouseError as error:
             log.info("query %s failed: %s", query_id, error.message.splitlines()[0][:200])
             return error_response(error, query_id)
         except ClientDisconnect:
             return Response(status_code=499)
+        tag = new_exception_tag()
         headers = base_headers(query_id)
         headers["X-ClickHouse-Format"] = outcome.format
         headers["X-ClickHouse-Summary"] = summary_header(outcome.summary)
+        headers["X-ClickHouse-Exception-Tag"] = tag
+        chunks = with_failure_as_exception(outcome.chunks, engine.version, tag)
         encoding = compression.choose_encoding(request.headers.get("accept-encoding")) \
             if decoded.enable_compression else None
-        body_iter = with_error_trailer(outcome.chunks, engine.version)
         if encoding:
             headers["Content-Encoding"] = encoding
-            body_iter = compressed(body_iter, compression.compressor(encoding))
-        return StreamingResponse(body_iter, headers=headers,
-                                 media_type=CONTENT_TYPES.get(outcome.format, "application/octet-stream"))
+            chunks = compressed(chunks, compression.compressor(encoding))
+        return ResultStream(chunks, limiter, query_id, headers=headers,
+                            media_type=CONTENT_TYPES.get(outcome.format, "application/octet-stream"))
 
     routes = [
         Route("/ping", ping, methods=["GET", "HEAD"]),
-        Route("/", handle, methods=["GET", "POST"]),
+        Route("/", handle, methods=["GET", "HEAD", "POST"]),
     ]
     return Starlette(routes=routes)
 
 
-def decode_request(request: Request, user) -> QueryRequest:
-    params = request.query_params
-    settings = {}
-    query_params = {}
-    for name, value in params.multi_items():
+def decode_request(params: list[tuple[str, str]], method: str, compression_default: str = "0") -> QueryRequest:
+    """What to run, from the URL parameters (and form fields) of one request."""
+    settings, query_params, transport = {}, {}, {}
+    for name, value in params:
         if name.startswith("param_"):
             query_params[name[len("param_"):]] = value
-        elif name not in TRANSPORT_PARAMS:
+        elif name in TRANSPORT_PARAMS:
+            transport[name] = value
+        elif SETTING_NAME_RE.fullmatch(name):
             settings[name] = value
+        else:
+            raise ClickHouseError(115, f"Unknown setting {name!r}", "UNKNOWN_SETTING")
     try:
-        session_timeout = float(params.get("session_timeout", "60"))
+        session_timeout = float(transport.get("session_timeout", "60"))
     except ValueError:
         raise ClickHouseError(36, "session_timeout must be a number of seconds", "BAD_ARGUMENTS") from None
     return QueryRequest(
-        query=params.get("query", ""),
-        user=user.name,
+        query=transport.get("query", ""),
+        user="",
         password="",
-        database=params.get("database") or None,
-        default_format=params.get("default_format") or "TabSeparated",
+        database=transport.get("database") or None,
+        default_format=transport.get("default_format") or "TabSeparated",
         settings=settings,
         params=query_params,
-        session_id=params.get("session_id") or None,
+        session_id=transport.get("session_id") or None,
         session_timeout=session_timeout,
-        query_id=params.get("query_id"),
-        enable_compression=params.get("enable_http_compression", "1") not in ("0", "false"),
-        is_get=request.method == "GET",
+        query_id=transport.get("query_id"),
+        # As on a server: compressed when the client accepts it and `enable_http_compression` is on,
+        # from the URL or else the engine's default (1 in chDB; clickhouse-connect reads it and
+        # then only sends Accept-Encoding).
+        enable_compression=transport.get("enable_http_compression", compression_default) not in ("0", "false", ""),
+        is_get=method == "GET",
+        wait_end_of_query=transport.get("wait_end_of_query", "0") not in ("0", "false", ""),
     )
 
 
@@ -143,21 +157,3 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ClickHouseError(307, f"Request body exceeds the limit of {limit} bytes", "TOO_MANY_BYTES")
         parts.append(chunk)
     return b"".join(parts)
-
-
-def compressed(chunks, codec):
-    for chunk in chunks:
-        out = codec.compress(chunk)
-        if out:
-            yield out
-    yield codec.flush()
-
-
-def with_error_trailer(chunks, version: str):
-    """A failure after the headers went out is appended to the body, as a server does."""
-    try:
-        yield from chunks
-    except ClickHouseError as error:
-        yield b"\n" + error.body(version)
-    except Exception as exc:  # chDB raises its own error type mid-stream
-        yield b"\n" + ClickHouseError.from_engine(exc).body(version)

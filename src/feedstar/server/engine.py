@@ -16,17 +16,20 @@ import logging
 import os
 import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import chdb
 
-from feedstar.server.errors import ClickHouseError
+from feedstar.server.engine_sql import quote_identifier, quote_setting_value, run_statement
+from feedstar.server.sessions import Session
 
 log = logging.getLogger("feedstar.server")
 
-# How many idle connections per (database, settings) state are kept for reuse.
+# How many idle connections per (database, settings) state are kept for reuse, and in all:
+# clients that vary settings per query must not make the pool grow without bound.
 POOL_SIZE_PER_STATE = 8
+POOL_SIZE_TOTAL = 32
 DEFAULT_SESSION_TIMEOUT_S = 60
 LOCK_FILE_NAME = "feedstar-serve.lock"
 MAX_SESSION_TIMEOUT_S = 3600
@@ -36,32 +39,12 @@ class DataDirectoryBusy(RuntimeError):
     """Another process owns the chDB data directory."""
 
 
-def _quote_setting_value(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _quote_identifier(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
 @dataclass(frozen=True)
 class ConnectionState:
     """What a connection must have applied before it runs a request's query."""
 
     database: str | None = None
     settings: tuple[tuple[str, str], ...] = ()  # sorted; `readonly` is applied last
-
-
-@dataclass
-class Session:
-    connection: object
-    timeout_s: float
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    initialized: bool = False
-    last_used: float = field(default_factory=time.monotonic)
-
-    def expired(self, now: float) -> bool:
-        return now - self.last_used > self.timeout_s
 
 
 class Engine:
@@ -86,10 +69,12 @@ class Engine:
         except Exception as exc:
             self._lock_file.close()
             raise DataDirectoryBusy(f"chDB could not open {self.path}: {exc}") from None
-        self.version, self.timezone = (
-            self._root.query("SELECT version(), timezone()", "TabSeparated").bytes().decode().strip().split("\t")
+        self.version, self.timezone, self.http_compression_default = (
+            self._root.query("SELECT version(), timezone(), getSetting('enable_http_compression')",
+                             "TabSeparated").bytes().decode().strip().split("\t")
         )
-        self._pool: dict[ConnectionState, list] = defaultdict(list)
+        # Least recently released state first, so that the oldest states are evicted first.
+        self._pool: OrderedDict[ConnectionState, list] = OrderedDict()
         self._pool_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], Session] = {}
         self._sessions_lock = threading.Lock()
@@ -110,13 +95,31 @@ class Engine:
         return connection
 
     def release(self, state: ConnectionState, connection, reusable: bool = True) -> None:
+        evicted = []
         if reusable:
             with self._pool_lock:
-                idle = self._pool[state]
+                idle = self._pool.setdefault(state, [])
+                self._pool.move_to_end(state)
                 if len(idle) < POOL_SIZE_PER_STATE:
                     idle.append(connection)
-                    return
-        connection.close()
+                    connection = None
+                    evicted = self._evict_beyond_total()
+        for spare in evicted + ([connection] if connection is not None else []):
+            spare.close()
+
+    def _evict_beyond_total(self) -> list:
+        """Take idle connections of the least recently used states until the pool fits its bound."""
+        evicted = []
+        while sum(len(idle) for idle in self._pool.values()) > POOL_SIZE_TOTAL:
+            oldest_state, idle = next(iter(self._pool.items()))
+            evicted.append(idle.pop(0))
+            if not idle:
+                del self._pool[oldest_state]
+        return evicted
+
+    def idle_connections(self) -> int:
+        with self._pool_lock:
+            return sum(len(idle) for idle in self._pool.values())
 
     # -- named sessions (session_id=) ----------------------------------------
     def session(self, user: str, session_id: str, timeout_s: float) -> Session:
@@ -163,22 +166,15 @@ def apply_state(connection, state: ConnectionState) -> None:
     `readonly` goes last because once it is 1 no other setting may change.
     """
     if state.database:
-        run_statement(connection, f"USE {_quote_identifier(state.database)}")
+        run_statement(connection, f"USE {quote_identifier(state.database)}")
     readonly = None
     for name, value in state.settings:
         if name == "readonly":
             readonly = value
             continue
-        run_statement(connection, f"SET {name} = {_quote_setting_value(value)}")
+        run_statement(connection, f"SET {name} = {quote_setting_value(value)}")
     if readonly is not None:
-        run_statement(connection, f"SET readonly = {_quote_setting_value(readonly)}")
-
-
-def run_statement(connection, sql: str, params: dict | None = None):
-    try:
-        return connection.query(sql, "TabSeparated", params=params or {})
-    except Exception as exc:
-        raise ClickHouseError.from_engine(exc) from None
+        run_statement(connection, f"SET readonly = {quote_setting_value(readonly)}")
 
 
 def _owner_hint(path: str) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from feedstar.server.auth import User
-from feedstar.server.engine import ConnectionState, Engine, apply_state, run_statement
+from feedstar.server.engine import ConnectionState, Engine, apply_state
+from feedstar.server.engine_sql import run_statement
 from feedstar.server.errors import ClickHouseError, readonly_error
 from feedstar.server.protocol import (
     READ_STATEMENTS,
@@ -17,6 +18,7 @@ from feedstar.server.protocol import (
     QueryRequest,
     creates_temporary_table,
     split_insert_data,
+    writes_server_file,
 )
 
 
@@ -55,23 +57,21 @@ class Executor:
         if user.readonly and (set(request.settings) - {"readonly"}):
             name = sorted(set(request.settings) - {"readonly"})[0]
             raise readonly_error(f"Cannot modify '{name}' setting")
+        if insert is None and writes_server_file(full_query):
+            raise ClickHouseError(344, "INTO OUTFILE is not allowed", "INTO_OUTFILE_NOT_ALLOWED")
         if request.session_id:
             return self._run_in_session(request, user, full_query, insert)
         state = self._state(request, user)
-        if keyword in STATEFUL or creates_temporary_table(full_query):
-            # Without a session such statements only last for the query: use a throwaway connection.
-            connection = self.engine.acquire(state)
-            try:
-                return self._execute(connection, request, full_query, insert, on_done=lambda ok: connection.close())
-            except BaseException:
-                connection.close()
-                raise
         connection = self.engine.acquire(state)
-        release = lambda ok: self.engine.release(state, connection, reusable=ok)  # noqa: E731
+        if keyword in STATEFUL or creates_temporary_table(full_query):
+            # Without a session such statements only last for the query: the connection is thrown away.
+            done = lambda ok: connection.close()  # noqa: E731
+        else:
+            done = lambda ok: self.engine.release(state, connection, reusable=ok)  # noqa: E731
         try:
-            return self._execute(connection, request, full_query, insert, on_done=release)
+            return self._execute(connection, request, full_query, insert, on_done=done)
         except BaseException:
-            release(True)
+            done(False)
             raise
 
     # -------------------------------------------------------------------------
@@ -102,7 +102,6 @@ class Executor:
         return ConnectionState(database=request.database, settings=tuple(sorted(settings.items())))
 
     def _run_in_session(self, request, user, full_query, insert) -> Outcome:
-        initial = ConnectionState(settings=(("readonly", "1"),)) if user.readonly else ConnectionState()
         session = self.engine.session(user.name, request.session_id, request.session_timeout)
         if not session.lock.acquire(blocking=False):
             raise ClickHouseError(
@@ -110,17 +109,26 @@ class Executor:
             )
         try:
             if not session.initialized:
-                apply_state(session.connection, initial)
+                if user.readonly:
+                    apply_state(session.connection, ConnectionState(settings=(("readonly", "1"),)))
                 session.initialized = True
-            # URL settings in a session request stay in force for the session (documented simplification).
-            apply_state(session.connection, ConnectionState(request.database, tuple(sorted(request.settings.items()))))
+            # A readonly user's session is readonly already (and may not SET it again).
+            url_settings = {k: v for k, v in request.settings.items() if not (user.readonly and k == "readonly")}
+            if request.keyword in STATEFUL:
+                session.take_off()  # SET/USE change the session itself, as on a server
+            else:
+                session.lay_over(url_settings, request.database)
             return self._execute(session.connection, request, full_query, insert,
-                                 on_done=lambda ok: session.lock.release())
+                                 on_done=lambda ok: _finish_session_request(session, ok))
         except BaseException:
-            session.lock.release()
+            _finish_session_request(session, False)
             raise
 
     def _execute(self, connection, request: QueryRequest, sql: str, insert, on_done) -> Outcome:
+        """Run on `connection`; `on_done(ok)` is called once the connection is free again.
+
+        If this raises, `on_done` has not been called: the caller frees the connection.
+        """
         started = time.perf_counter()
         if insert is not None:
             statement, fmt, data = insert
@@ -139,12 +147,14 @@ class Executor:
                 elapsed=time.perf_counter() - started))
         fmt = request.result_format
         params = request.params
-        if request.keyword in STREAMABLE:
+        if request.keyword in STREAMABLE and not request.wait_end_of_query:
             return self._stream(connection, sql, fmt, params, started, on_done)
-        result = run_statement_format(connection, sql, fmt, params)
+        # Everything else (and `wait_end_of_query=1`, as on a server) is answered once complete,
+        # so that a failure still gets an error status.
+        result = run_statement(connection, sql, params, fmt)
         on_done(True)
-        data = result.bytes()
-        return Outcome(fmt, iter((data,)) if data else iter(()), summary(
+        data = memoryview(result.bytes())
+        return Outcome(fmt, _slices(data) if data else iter(()), summary(
             read_rows=result.rows_read(), read_bytes=result.bytes_read(),
             result_bytes=len(data), elapsed=time.perf_counter() - started))
 
@@ -153,7 +163,7 @@ class Executor:
         try:
             stream = connection.send_query(sql, fmt, params=params or {})
             first = stream.fetch()
-        except Exception as exc:
+        except Exception as exc:  # the caller frees the connection
             raise ClickHouseError.from_engine(exc) from None
 
         def chunks():
@@ -174,11 +184,27 @@ class Executor:
         return Outcome(fmt, chunks(), summary(elapsed=time.perf_counter() - started))
 
 
-def run_statement_format(connection, sql: str, fmt: str, params: dict):
+def _finish_session_request(session, ok: bool) -> None:
+    """Free the session for its next request.
+
+    chDB 4.4 keeps the partial output of a query that failed and prepends it to the
+    next result on the same connection; a pooled connection is closed after a failure,
+    but a session must keep its connection, so one throwaway query takes the leftovers.
+    """
     try:
-        return connection.query(sql, fmt, params=params or {})
-    except Exception as exc:
-        raise ClickHouseError.from_engine(exc) from None
+        if not ok:
+            try:
+                session.connection.query("SELECT 1", "TabSeparated")
+            except Exception:  # noqa: BLE001 - the leftovers' own error, if any, is not the client's
+                pass
+    finally:
+        session.lock.release()
 
 
-__all__ = ["Executor", "Outcome", "summary_header", "run_statement"]
+# A complete result goes to the socket in slices of this size (no copies: memoryview slices).
+SLICE_BYTES = 1 << 20
+
+
+def _slices(data: memoryview):
+    for start in range(0, len(data), SLICE_BYTES):
+        yield data[start:start + SLICE_BYTES]

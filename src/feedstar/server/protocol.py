@@ -20,6 +20,8 @@ TRANSPORT_PARAMS = {
     "cancel_http_readonly_queries_on_client_close", "http_response_buffer_size", "add_http_cors_header",
 }
 
+# A setting name goes into `SET name = ...`: it must be a plain identifier.
+SETTING_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMENT_RE = re.compile(r"(--[^\n]*\n?|/\*.*?\*/|\s+)", re.S)
 _FIRST_WORD_RE = re.compile(r"[(\s]*([A-Za-z]+)")
 # A trailing `FORMAT Name` (optionally followed by `;`) names the result format.
@@ -55,6 +57,20 @@ def trailing_format(sql: str) -> str | None:
     return match.group(1) if match else None
 
 
+# String literals, quoted identifiers and comments: removed before looking for keywords.
+_LITERALS_AND_COMMENTS_RE = re.compile(
+    r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`|--[^\n]*|#[ !][^\n]*|/\*.*?\*/", re.S)
+_INTO_OUTFILE_RE = re.compile(r"\bINTO\s+OUTFILE\b", re.I)
+
+
+def writes_server_file(sql: str) -> bool:
+    """`... INTO OUTFILE` would make chDB write a file on the endpoint's machine.
+
+    A ClickHouse server refuses it (the clause belongs to clickhouse-client), so do we.
+    """
+    return _INTO_OUTFILE_RE.search(_LITERALS_AND_COMMENTS_RE.sub(" ", sql)) is not None
+
+
 def creates_temporary_table(sql: str) -> bool:
     return re.match(r"\s*CREATE\s+TEMPORARY\b", _strip_leading_comments(sql), re.I) is not None
 
@@ -73,8 +89,9 @@ class QueryRequest:
     session_id: str | None = None
     session_timeout: float = 60.0
     query_id: str | None = None
-    enable_compression: bool = True
+    enable_compression: bool = False
     is_get: bool = False
+    wait_end_of_query: bool = False
 
     @property
     def keyword(self) -> str:

@@ -80,3 +80,10 @@ def configure_logging(log_file: str | None) -> None:
         handlers.append(logging.FileHandler(log_file))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s",
                         handlers=handlers, force=True)
+    logging.getLogger("uvicorn.error").addFilter(_drop_expected_abort)
+
+
+def _drop_expected_abort(record: logging.LogRecord) -> bool:
+    """A result that fails mid-stream is ended on purpose without its final chunk (see
+    responses.py) and already logged by us; uvicorn would call that an ASGI error."""
+    return not str(record.msg).startswith("ASGI callable returned without completing response")

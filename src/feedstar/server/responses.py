@@ -1,0 +1,96 @@
+"""Streaming a result to the client the way a ClickHouse server does.
+
+* Chunks come from chDB in worker threads, one at a time, so a 2M-row result is never
+  held whole; the event loop only moves bytes.
+* A client that goes away stops the query: the chunk source is closed in a worker
+  thread (cancelling the chDB stream and giving its connection back) as soon as the
+  disconnect is seen.
+* A failure after the headers went out (status 200 already sent) is written as
+  ClickHouse 25.11+ writes it, framed by the response's `X-ClickHouse-Exception-Tag`:
+  `\r\n__exception__\r\n<tag>\r\n<message>\n<length> <tag>\r\n__exception__\r\n`;
+  then the connection is closed without the final empty chunk, so that any HTTP client
+  sees a broken transfer rather than a complete but truncated result.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import anyio
+from starlette.responses import StreamingResponse
+
+from feedstar.server.errors import ClickHouseError
+
+log = logging.getLogger("feedstar.server")
+
+
+def new_exception_tag() -> str:
+    return secrets.token_hex(8)
+
+
+class MidStreamFailure(Exception):
+    """The result failed after its first bytes were sent."""
+
+    def __init__(self, error: ClickHouseError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def exception_block(error: ClickHouseError, version: str, tag: str) -> bytes:
+    message = error.body(version)
+    return (b"\r\n__exception__\r\n" + tag.encode() + b"\r\n" + message
+            + f"{len(message)} {tag}".encode() + b"\r\n__exception__\r\n")
+
+
+def with_failure_as_exception(chunks, version: str, tag: str):
+    """Yield `chunks`; a failure becomes the tagged exception block, then MidStreamFailure."""
+    try:
+        yield from chunks
+    except Exception as exc:
+        error = exc if isinstance(exc, ClickHouseError) else ClickHouseError.from_engine(exc)
+        yield exception_block(error, version, tag)
+        raise MidStreamFailure(error) from None
+
+
+def compressed(chunks, codec):
+    """`chunks` through a streaming compressor; a failure block is flushed before it propagates."""
+    try:
+        for chunk in chunks:
+            out = codec.compress(chunk)
+            if out:
+                yield out
+    except MidStreamFailure:
+        yield codec.flush()
+        raise
+    finally:
+        chunks.close()
+    yield codec.flush()
+
+
+class ResultStream(StreamingResponse):
+    """A StreamingResponse over a *synchronous* chunk generator that drives a chDB query."""
+
+    def __init__(self, chunks, limiter: anyio.CapacityLimiter, query_id: str, **kwargs):
+        super().__init__(iter(()), **kwargs)
+        self._chunks = chunks
+        self._limiter = limiter
+        self._query_id = query_id
+
+    async def stream_response(self, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            while True:
+                # Not abandoned on cancellation: a disconnect waits for the current chunk, then closes.
+                chunk = await anyio.to_thread.run_sync(next, self._chunks, None, limiter=self._limiter)
+                if chunk is None:
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except MidStreamFailure as failure:
+            log.info("query %s failed after its result started: %s", self._query_id,
+                     failure.error.message.splitlines()[0][:200])
+            return  # without the final chunk: the server closes the connection
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._chunks.close)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
