@@ -1,0 +1,83 @@
+{#-
+    Helpers shared by the dashboard marts (models/marts/dashboards, docs/marts.md).
+
+    Incremental marts rebuild whole date partitions (insert_overwrite). A load of the
+    window [start, end] (lookback already applied by load_window()) must rebuild every
+    partition whose numbers can change -- for a rolling 30-day window that is
+    [start, end + 29] -- and read the rows those partitions depend on, e.g. [start - 29,
+    end + 29]. `marts_between(column, before, after)` renders that predicate; it is `1`
+    when the model is built in full (first run, --full-refresh, no window set).
+-#}
+
+{% macro marts_is_windowed() -%}
+    {{- return(is_incremental() and load_window().is_set) -}}
+{%- endmacro %}
+
+
+{% macro marts_between(column, days_before=0, days_after=0, monday_aligned=false) -%}
+    {#- `column` within [window start - days_before, window end + days_after].
+        monday_aligned: the lower bound moves back to its week's Monday, so a weekly
+        partition (Monday) is always rebuilt with all of its rows. -#}
+    {%- if marts_is_windowed() -%}
+        {%- set lower = load_window_start() ~ ' - ' ~ days_before -%}
+        {%- if monday_aligned -%}{%- set lower = 'toMonday(' ~ lower ~ ')' -%}{%- endif -%}
+        ({{ column }} between {{ lower }} and {{ load_window_end() }} + {{ days_after }})
+    {%- else -%}
+        1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro marts_age_bucket(age) -%}
+    {#- The one definition of age buckets; NULL (a user never seen active) is 'unknown'. -#}
+    multiIf(
+        {{ age }} is null, 'unknown',
+        {{ age }} < 18, '0-17',
+        {{ age }} < 25, '18-24',
+        {{ age }} < 35, '25-34',
+        {{ age }} < 45, '35-44',
+        {{ age }} < 55, '45-54',
+        '55+'
+    )
+{%- endmacro %}
+
+
+{% macro marts_breakdown_pairs() -%}
+    {#- One (breakdown, breakdown_value) tuple per breakdown, for arrayJoin: each user row
+        is counted once under the total and once under each attribute. Empty or NULL
+        attributes become 'unknown' so they stay in every breakdown's total. -#}
+    [
+        ('total', 'all'),
+        ('source', {{ marts_slice_value('source') }}),
+        ('os', {{ marts_slice_value('os') }}),
+        ('country', {{ marts_slice_value('country') }}),
+        ('age_bucket', {{ marts_slice_value('age_bucket') }}),
+        ('exp_group', {{ marts_slice_value('exp_group') }})
+    ]
+{%- endmacro %}
+
+
+{% macro marts_slice_value(column) -%}
+    cast(coalesce(nullIf(toString({{ column }}), ''), 'unknown') as String)
+{%- endmacro %}
+
+
+{% macro marts_user_services() -%}
+    {#- The services a user-day row counts for: 'app' when active anywhere, plus each
+        service the user was active in (receiving alone is not activity). -#}
+    arrayConcat(
+        if(is_feed_active or is_messenger_active, ['app'], []),
+        if(is_feed_active, ['feed'], []),
+        if(is_messenger_active, ['messenger'], [])
+    )
+{%- endmacro %}
+
+
+{% macro marts_service_first_date(service_column) -%}
+    {#- The first day of a user's lifetime in a service (app = first activity anywhere). -#}
+    multiIf(
+        {{ service_column }} = 'app', first_active_date,
+        {{ service_column }} = 'feed', first_feed_date,
+        first_messenger_date
+    )
+{%- endmacro %}

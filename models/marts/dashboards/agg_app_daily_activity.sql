@@ -1,0 +1,76 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='date',
+) }}
+
+-- A row of day D counts D's users, plus the users who were new on D - 7 (the
+-- new_users_7_days_ago column): a load of [start, end] rebuilds [start, end + 7].
+with activity as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where {{ marts_between('date', days_before=7, days_after=7) }}
+),
+
+loaded as (
+    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
+),
+
+-- Each user-day row is reported on its own date (shift 0) and seven days later (shift 7).
+shifted as (
+    select
+        activity.date as activity_date,
+        activity.user_id as user_id,
+        activity.is_feed_active as is_feed_active,
+        activity.is_messenger_active as is_messenger_active,
+        activity.is_receiver as is_receiver,
+        activity.is_feed_active or activity.is_messenger_active as is_active,
+        activity.first_active_date as first_active_date,
+        activity.views as views,
+        activity.likes as likes,
+        activity.posts as posts,
+        activity.messages_sent as messages_sent,
+        activity.gender as gender,
+        activity.age as age,
+        activity.source as source,
+        activity.os as os,
+        activity.city as city,
+        activity.country as country,
+        arrayJoin([0, 7]) as shift_days,
+        activity.date + shift_days as report_date
+    from activity
+),
+
+final as (
+    select
+        report_date as date,
+        gender,
+        age,
+        source,
+        os,
+        city,
+        country,
+        countIf(shift_days = 0 and is_active) as total_users,
+        countIf(shift_days = 0 and is_feed_active and not is_messenger_active) as feed_only_users,
+        countIf(shift_days = 0 and is_messenger_active and not is_feed_active) as messenger_only_users,
+        countIf(shift_days = 0 and is_feed_active and is_messenger_active) as both_services_users,
+        countIf(shift_days = 0 and is_feed_active) as feed_users,
+        countIf(shift_days = 0 and is_messenger_active) as messenger_users,
+        countIf(shift_days = 0 and is_receiver and not is_active) as receive_only_users,
+        countIf(shift_days = 0 and is_active and activity_date = first_active_date) as new_users_lifetime_0,
+        countIf(shift_days = 0 and is_active and activity_date - first_active_date = 7) as users_lifetime_7d,
+        countIf(shift_days = 7 and is_active and activity_date = first_active_date) as new_users_7_days_ago,
+        sumIf(views, shift_days = 0) as views,
+        sumIf(likes, shift_days = 0) as likes,
+        sumIf(posts, shift_days = 0) as posts,
+        sumIf(messages_sent, shift_days = 0) as messages_sent
+    from shifted
+    where
+        {{ marts_between('report_date', days_after=7) }}
+        and report_date <= (select last_loaded_date from loaded)
+    group by report_date, gender, age, source, os, city, country
+    -- a slice whose only users were receive-only 7 days ago has nothing to report
+    having total_users + receive_only_users + new_users_7_days_ago > 0
+)
+
+select * from final

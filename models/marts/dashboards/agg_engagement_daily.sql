@@ -1,0 +1,36 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='date',
+) }}
+
+-- Per-day engagement. Every number of day D comes from day D alone, so a load of
+-- [start, end] rebuilds exactly those days.
+with activity as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where {{ marts_between('date') }}
+),
+
+final as (
+    select
+        date,
+        countIf(is_feed_active or is_messenger_active) as active_users,
+        countIf(is_feed_active) as feed_users,
+        countIf(is_messenger_active) as senders,
+        sum(views) as views,
+        sum(likes) as likes,
+        sum(posts) as posts,
+        sum(messages_sent) as messages_sent,
+        if(views = 0, null, likes / views) as ctr,
+        if(feed_users = 0, null, views / feed_users) as views_per_user,
+        if(feed_users = 0, null, likes / feed_users) as likes_per_user,
+        if(feed_users = 0, null, posts / feed_users) as posts_per_user,
+        if(senders = 0, null, messages_sent / senders) as messages_per_sender,
+        -- mean over feed users who have one (each user's own mean over their posts)
+        avgOrNull(avg_view_to_like_seconds) as avg_view_to_like_seconds
+    from activity
+    group by date
+)
+
+select * from final

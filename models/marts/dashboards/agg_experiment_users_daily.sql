@@ -1,0 +1,28 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='(date, user_id)',
+) }}
+
+-- Per-user rows for A/B tests over any date range: sum views and likes per (exp_group,
+-- user_id) for a t-test or Mann-Whitney on per-user CTR, or per (exp_group, bucket) for
+-- bucketed CTR. `bucket` is a fixed pseudo-random split of users into 50 buckets
+-- (Knuth's multiplicative hash), independent of any user_id pattern the groups follow.
+with feed_users as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where is_feed_active and {{ marts_between('date') }}
+),
+
+final as (
+    select
+        date,
+        user_id,
+        exp_group,
+        views,
+        likes,
+        toUInt8(((toUInt64(user_id) * 2654435761) % 4294967296) % 50) as bucket
+    from feed_users
+)
+
+select * from final

@@ -1,0 +1,66 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='date',
+) }}
+
+-- A row of day D counts D's feed users, plus the users who were new on D - 7
+-- (feed_new_users_7_days_ago): a load of [start, end] rebuilds [start, end + 7].
+-- Lifetime is global (first activity anywhere, dim_users.first_active_date).
+with activity as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where is_feed_active and {{ marts_between('date', days_before=7, days_after=7) }}
+),
+
+loaded as (
+    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
+),
+
+shifted as (
+    select
+        activity.date as activity_date,
+        activity.user_id as user_id,
+        activity.first_active_date as first_active_date,
+        activity.views as views,
+        activity.likes as likes,
+        activity.posts as posts,
+        activity.avg_view_to_like_seconds as avg_view_to_like_seconds,
+        activity.gender as gender,
+        activity.age as age,
+        activity.source as source,
+        activity.os as os,
+        activity.city as city,
+        activity.country as country,
+        arrayJoin([0, 7]) as shift_days,
+        activity.date + shift_days as report_date
+    from activity
+),
+
+final as (
+    select
+        report_date as date,
+        gender,
+        age,
+        source,
+        os,
+        city,
+        country,
+        countIf(shift_days = 0) as feed_users,
+        countIf(shift_days = 0 and activity_date = first_active_date) as feed_new_users_lifetime_0,
+        countIf(shift_days = 0 and activity_date - first_active_date = 7) as feed_users_lifetime_7d,
+        countIf(shift_days = 7 and activity_date = first_active_date) as feed_new_users_7_days_ago,
+        sumIf(views, shift_days = 0) as views,
+        sumIf(likes, shift_days = 0) as likes,
+        sumIf(posts, shift_days = 0) as posts,
+        -- mean over the slice's users who have one (NULL when none has)
+        avgOrNullIf(avg_view_to_like_seconds, shift_days = 0) as avg_view_to_like_seconds
+    from shifted
+    where
+        {{ marts_between('report_date', days_after=7) }}
+        and report_date <= (select last_loaded_date from loaded)
+    group by report_date, gender, age, source, os, city, country
+    having feed_users + feed_new_users_7_days_ago > 0
+)
+
+select * from final

@@ -1,0 +1,117 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='period_start',
+    order_by='(service, period, period_start)',
+) }}
+
+-- PostHog's lifecycle, per service, per day and per Monday-based week. For a user active
+-- in period P: new (P holds their first day in the service), returning (also active in
+-- P - 1), resurrecting (not active in P - 1, active before). Dormant: active in P - 1,
+-- not in P -- counted in P, the period after the last activity.
+-- A load of [start, end] changes periods up to the one after end: it rebuilds
+-- [toMonday(start), end + 7] (days and weeks, so each partition is whole) and
+-- reads one week before and after that.
+with activity as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where
+        (is_feed_active or is_messenger_active)
+        and {{ marts_between('date', days_before=7, days_after=13, monday_aligned=true) }}
+),
+
+loaded as (
+    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
+),
+
+service_days as (
+    select
+        activity.date as active_date,
+        activity.user_id as user_id,
+        activity.first_active_date as first_active_date,
+        activity.first_feed_date as first_feed_date,
+        activity.first_messenger_date as first_messenger_date,
+        arrayJoin({{ marts_user_services() }}) as service,
+        -- never NULL here: an active user has a first day in each service they are active in
+        assumeNotNull({{ marts_service_first_date('service') }}) as first_service_date
+    from activity
+),
+
+-- One row per (service, period kind, user, period in which the user was active).
+active_periods as (
+    select distinct
+        service,
+        tupleElement(period_pair, 1) as period,
+        tupleElement(period_pair, 2) as period_start,
+        tupleElement(period_pair, 3) as first_period_start,
+        if(period = 'day', 1, 7) as period_days,
+        user_id
+    from service_days
+    array join [
+        ('day', active_date, first_service_date),
+        ('week', toMonday(active_date), toMonday(first_service_date))
+    ] as period_pair
+),
+
+with_neighbours as (
+    select
+        service,
+        period,
+        period_start,
+        first_period_start,
+        period_days,
+        user_id,
+        lagInFrame(toNullable(period_start)) over (
+            partition by service, period, user_id order by period_start
+            rows between 1 preceding and current row
+        ) as previous_active_start,
+        leadInFrame(toNullable(period_start)) over (
+            partition by service, period, user_id order by period_start
+            rows between current row and 1 following
+        ) as next_active_start
+    from active_periods
+),
+
+-- Each active period gives a status there and, when the next period is missed, a
+-- dormant user in the next period.
+statuses as (
+    select
+        service,
+        period,
+        tupleElement(status_pair, 1) as status,
+        tupleElement(status_pair, 2) as status_period_start
+    from with_neighbours
+    array join arrayConcat(
+        [(
+            multiIf(
+                period_start = first_period_start, 'new',
+                previous_active_start = period_start - period_days, 'returning',
+                'resurrecting'
+            ),
+            period_start
+        )],
+        if(
+            next_active_start is null or next_active_start != period_start + period_days,
+            [('dormant', period_start + period_days)],
+            []
+        )
+    ) as status_pair
+),
+
+final as (
+    select
+        service,
+        period,
+        status_period_start as period_start,
+        countIf(status != 'dormant') as active_users,
+        countIf(status = 'new') as new_users,
+        countIf(status = 'returning') as returning_users,
+        countIf(status = 'resurrecting') as resurrecting_users,
+        countIf(status = 'dormant') as dormant_users
+    from statuses
+    where
+        {{ marts_between('status_period_start', days_after=7, monday_aligned=true) }}
+        and status_period_start <= (select last_loaded_date from loaded)
+    group by service, period, status_period_start
+)
+
+select * from final

@@ -1,0 +1,70 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='date',
+) }}
+
+-- A row of day D counts D's senders and receivers, plus the senders who were new on D - 7
+-- (new_messenger_users_7_days_ago): a load of [start, end] rebuilds [start, end + 7].
+-- Receiving alone is not activity: receivers are counted, never as active users.
+with activity as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where
+        (is_messenger_active or is_receiver)
+        and {{ marts_between('date', days_before=7, days_after=7) }}
+),
+
+loaded as (
+    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
+),
+
+shifted as (
+    select
+        activity.date as activity_date,
+        activity.user_id as user_id,
+        activity.is_messenger_active as is_sender,
+        activity.is_receiver as is_receiver,
+        activity.is_feed_active or activity.is_messenger_active as is_active,
+        activity.first_active_date as first_active_date,
+        activity.messages_sent as messages_sent,
+        activity.messages_received as messages_received,
+        activity.avg_time_between_messages_sent as avg_time_between_messages_sent,
+        activity.gender as gender,
+        activity.age as age,
+        activity.source as source,
+        activity.os as os,
+        activity.city as city,
+        activity.country as country,
+        arrayJoin([0, 7]) as shift_days,
+        activity.date + shift_days as report_date
+    from activity
+),
+
+final as (
+    select
+        report_date as date,
+        gender,
+        age,
+        source,
+        os,
+        city,
+        country,
+        countIf(shift_days = 0 and is_sender) as total_senders,
+        countIf(shift_days = 0 and is_receiver) as total_receivers,
+        countIf(shift_days = 0 and is_receiver and not is_active) as receive_only_users,
+        countIf(shift_days = 0 and is_sender and activity_date = first_active_date) as new_users_lifetime_0,
+        countIf(shift_days = 0 and is_sender and activity_date - first_active_date = 7) as users_lifetime_7d,
+        countIf(shift_days = 7 and is_sender and activity_date = first_active_date) as new_messenger_users_7_days_ago,
+        sumIf(messages_sent, shift_days = 0) as messages_sent,
+        sumIf(messages_received, shift_days = 0) as messages_received,
+        avgOrNullIf(avg_time_between_messages_sent, shift_days = 0) as avg_time_between_messages_sent
+    from shifted
+    where
+        {{ marts_between('report_date', days_after=7) }}
+        and report_date <= (select last_loaded_date from loaded)
+    group by report_date, gender, age, source, os, city, country
+    having total_senders + total_receivers + new_messenger_users_7_days_ago > 0
+)
+
+select * from final

@@ -1,0 +1,96 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='cohort_start',
+    order_by='(service, cohort_period, cohort_start, breakdown, breakdown_value, day_number)',
+) }}
+
+-- Retention of each cohort (users whose first day in the service is the cohort's day, or
+-- falls in its Monday-based week) on each day N = 0..30 of the users' own lifetimes.
+-- Classic: active on day N. Rolling: active on day N or any later day up to day 30.
+-- A load of day D changes only cohorts that have D within their 30 days: daily cohorts
+-- [D - 30, D] and weekly cohorts starting from toMonday(D - 36). The rebuild starts at
+-- that Monday for both periods, so each partition (cohort_start) is rebuilt whole.
+with activity as (
+    select * from {{ ref('int_user_daily_activity') }}
+    where
+        (is_feed_active or is_messenger_active)
+        and {{ marts_between('date', days_before=36, days_after=30, monday_aligned=true) }}
+),
+
+loaded as (
+    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
+),
+
+service_days as (
+    select
+        activity.date as active_date,
+        activity.user_id as user_id,
+        activity.first_active_date as first_active_date,
+        activity.first_feed_date as first_feed_date,
+        activity.first_messenger_date as first_messenger_date,
+        activity.source as source,
+        activity.os as os,
+        activity.country as country,
+        activity.age_bucket as age_bucket,
+        activity.exp_group as exp_group,
+        arrayJoin({{ marts_user_services() }}) as service,
+        -- never NULL here: an active user has a first day in each service they are active in
+        assumeNotNull({{ marts_service_first_date('service') }}) as first_service_date
+    from activity
+),
+
+-- One row per cohort member: the lifetime days (0..30) on which they were active.
+members as (
+    select
+        service,
+        user_id,
+        first_service_date,
+        any(source) as source,
+        any(os) as os,
+        any(country) as country,
+        any(age_bucket) as age_bucket,
+        any(exp_group) as exp_group,
+        groupUniqArray(toUInt16(active_date - first_service_date)) as active_day_numbers,
+        max(toUInt16(active_date - first_service_date)) as last_active_day_number
+    from service_days
+    where
+        {{ marts_between('first_service_date', days_before=36, monday_aligned=true) }}
+        and active_date - first_service_date between 0 and 30
+    group by service, user_id, first_service_date
+),
+
+member_cohort_days as (
+    select
+        service,
+        active_day_numbers,
+        last_active_day_number,
+        arrayJoin([
+            ('day', first_service_date, first_service_date),
+            ('week', toMonday(first_service_date), toMonday(first_service_date) + 6)
+        ]) as cohort,
+        arrayJoin(range(31)) as lifetime_day,
+        arrayJoin({{ marts_breakdown_pairs() }}) as breakdown_pair
+    from members
+),
+
+final as (
+    select
+        service,
+        tupleElement(cohort, 1) as cohort_period,
+        tupleElement(cohort, 2) as cohort_start,
+        tupleElement(breakdown_pair, 1) as breakdown,
+        tupleElement(breakdown_pair, 2) as breakdown_value,
+        toUInt16(lifetime_day) as day_number,
+        count() as cohort_size,
+        countIf(has(active_day_numbers, lifetime_day)) as retained_users,
+        countIf(last_active_day_number >= lifetime_day) as rolling_retained_users,
+        retained_users / cohort_size as retention,
+        rolling_retained_users / cohort_size as rolling_retention
+    from member_cohort_days
+    -- day N is reported once every member of the cohort has reached it
+    where tupleElement(cohort, 3) + lifetime_day <= (select last_loaded_date from loaded)
+    group by service, cohort_period, cohort_start, breakdown, breakdown_value, lifetime_day
+)
+
+select * from final

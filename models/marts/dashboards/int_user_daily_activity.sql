@@ -1,0 +1,98 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='(date, user_id)',
+) }}
+
+with feed as (
+    select * from {{ ref('fact_daily_feed') }}
+    where {{ marts_between('date') }}
+),
+
+messenger as (
+    select * from {{ ref('fact_daily_messenger') }}
+    where {{ marts_between('date') }}
+),
+
+users as (
+    select * from {{ ref('dim_users') }} final
+),
+
+-- One row per (date, user) from each fact; a union (not a full join) keeps NULLs NULL.
+feed_and_messenger as (
+    select
+        date,
+        user_id,
+        toUInt64(views) as views,
+        toUInt64(likes) as likes,
+        toUInt64(posts) as posts,
+        avg_view_to_like_seconds,
+        toUInt64(0) as messages_sent,
+        toUInt64(0) as messages_received,
+        cast(null as Nullable(Float64)) as avg_time_between_messages_sent
+    from feed
+    union all
+    select
+        date,
+        user_id,
+        toUInt64(0) as views,
+        toUInt64(0) as likes,
+        toUInt64(0) as posts,
+        cast(null as Nullable(Float64)) as avg_view_to_like_seconds,
+        toUInt64(messages_sent) as messages_sent,
+        toUInt64(messages_received) as messages_received,
+        avg_time_between_messages_sent
+    from messenger
+),
+
+user_days as (
+    select
+        date,
+        user_id,
+        sum(views) as views,
+        sum(likes) as likes,
+        sum(posts) as posts,
+        sum(messages_sent) as messages_sent,
+        sum(messages_received) as messages_received,
+        -- each average comes from exactly one of the two facts; max() skips the other's NULL
+        max(avg_view_to_like_seconds) as avg_view_to_like_seconds,
+        max(avg_time_between_messages_sent) as avg_time_between_messages_sent
+    from feed_and_messenger
+    group by date, user_id
+),
+
+{% set known = 'users.first_active_date <= user_days.date' -%}
+final as (
+    select
+        user_days.date as date,
+        user_days.user_id as user_id,
+        toUInt8(user_days.views + user_days.likes > 0) as is_feed_active,
+        toUInt8(user_days.messages_sent > 0) as is_messenger_active,
+        toUInt8(user_days.messages_received > 0) as is_receiver,
+        user_days.views as views,
+        user_days.likes as likes,
+        user_days.posts as posts,
+        user_days.messages_sent as messages_sent,
+        user_days.messages_received as messages_received,
+        user_days.avg_view_to_like_seconds as avg_view_to_like_seconds,
+        user_days.avg_time_between_messages_sent as avg_time_between_messages_sent,
+        users.first_active_date as first_active_date,
+        users.first_feed_date as first_feed_date,
+        users.first_messenger_date as first_messenger_date,
+        -- Attributes as known on the row's date: a user not active yet (receive-only so
+        -- far) has none. This keeps a day's slices the same whether it was loaded then or
+        -- rebuilt later, after the user became active.
+        if({{ known }}, users.gender, null) as gender,
+        if({{ known }}, users.age, null) as age,
+        if({{ known }}, users.source, null) as source,
+        if({{ known }}, users.os, null) as os,
+        if({{ known }}, users.country, null) as country,
+        if({{ known }}, users.city, null) as city,
+        if({{ known }}, users.exp_group, null) as exp_group,
+        {{ marts_age_bucket('if(' ~ known ~ ', users.age, null)') }} as age_bucket
+    from user_days
+    left join users on user_days.user_id = users.user_id
+)
+
+select * from final
