@@ -7,26 +7,27 @@ import re
 _CODE_RE = re.compile(r"Code: (\d+)\.")
 _NAME_RE = re.compile(r"\(([A-Z_]+)\)\s*$")
 
-# The HTTP statuses ClickHouse's HTTPHandler gives these error codes.
-STATUS_BY_CODE = {
-    27: 400,  # CANNOT_PARSE_INPUT_ASSERTION_FAILED
-    36: 400,  # BAD_ARGUMENTS
-    46: 404,  # UNKNOWN_FUNCTION
-    47: 404,  # UNKNOWN_IDENTIFIER
-    60: 404,  # UNKNOWN_TABLE
-    62: 400,  # SYNTAX_ERROR
-    73: 400,  # UNKNOWN_FORMAT
-    81: 404,  # UNKNOWN_DATABASE
-    115: 400,  # UNKNOWN_SETTING
-    164: 403,  # READONLY
-    192: 403,  # UNKNOWN_USER
-    193: 403,  # WRONG_PASSWORD
-    194: 403,  # REQUIRED_PASSWORD
-    307: 413,  # TOO_MANY_BYTES
-    373: 409,  # SESSION_IS_LOCKED
-    394: 500,  # QUERY_WAS_CANCELLED
-    516: 403,  # AUTHENTICATION_FAILED
+# The HTTP status a ClickHouse server gives an error code (its exceptionCodeToHTTPStatus.cpp);
+# every other code is 500, as there.
+_STATUS_GROUPS = {
+    401: (194,),  # REQUIRED_PASSWORD
+    403: (192, 193, 497, 512, 516),  # UNKNOWN_USER, WRONG_PASSWORD, ACCESS_DENIED, SET_NON_GRANTED_ROLE, AUTHENTICATION_FAILED
+    # BAD_ARGUMENTS, CANNOT_PARSE_* (text, escape, quoted string, date, datetime, number, domain, IPv4/6,
+    # input assertion, UUID), DUPLICATE_COLUMN, ILLEGAL_COLUMN, THERE_IS_NO_COLUMN, TOO_DEEP_AST,
+    # TOO_BIG_AST, UNEXPECTED_AST_STRUCTURE, SYNTAX_ERROR, INCORRECT_DATA, TYPE_MISMATCH,
+    # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE, CANNOT_COMPILE_REGEXP
+    400: (36, 6, 25, 26, 38, 41, 72, 441, 675, 676, 27, 376, 15, 44, 8, 167, 168, 223, 62, 117, 53, 321, 427),
+    # UNKNOWN_TABLE, _FUNCTION, _IDENTIFIER, _TYPE, _STORAGE, _DATABASE, _SETTING, _AGGREGATE_FUNCTION,
+    # _FORMAT, _DATABASE_ENGINE, _TYPE_OF_QUERY, _ROLE
+    404: (60, 46, 47, 50, 56, 81, 115, 63, 73, 336, 78, 511),
+    # QUERY_IS_TOO_LARGE; and TOO_MANY_BYTES, which here means "request body over --max-body-bytes"
+    413: (306, 307),
+    501: (48,),  # NOT_IMPLEMENTED
+    503: (209, 76, 439),  # SOCKET_TIMEOUT, CANNOT_OPEN_FILE, CANNOT_SCHEDULE_TASK
+    411: (381,),  # HTTP_LENGTH_REQUIRED
+    408: (159,),  # TIMEOUT_EXCEEDED
 }
+STATUS_BY_CODE = {code: status for status, codes in _STATUS_GROUPS.items() for code in codes}
 
 
 class ClickHouseError(Exception):
@@ -46,14 +47,21 @@ class ClickHouseError(Exception):
 
     @classmethod
     def from_engine(cls, exc: BaseException) -> "ClickHouseError":
-        """Parse chDB's `Code: N. DB::Exception: msg (NAME)` text (possibly wrapped)."""
+        """Parse chDB's `Code: N. DB::Exception: msg (NAME) (version V)` text.
+
+        chDB may wrap it ("Streaming query failed: Code: ...") or nest it (the same
+        `Code: N. DB::Exception:` prefix and `(NAME) (version V)` suffix repeated): keep the
+        innermost message once, so that `body()` reads like a server's.
+        """
         text = str(exc)
-        match = _CODE_RE.search(text)
-        if not match:
+        codes = _CODE_RE.findall(text)
+        if not codes:
             return cls(1001, text.strip() or type(exc).__name__, "STD_EXCEPTION")
-        code = int(match.group(1))
-        rest = text[match.end():].strip()
-        rest = rest.removeprefix("DB::Exception:").strip()
+        code = int(codes[-1])
+        rest = text.rsplit("DB::Exception:", 1)[-1].strip() if "DB::Exception:" in text else text
+        version_at = rest.find(" (version ")
+        if version_at != -1:
+            rest = rest[:version_at].rstrip()
         name_match = _NAME_RE.search(rest)
         return cls(code, rest, name_match.group(1) if name_match else "")
 
