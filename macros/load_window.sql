@@ -72,6 +72,11 @@
 {% macro load_window() -%}
     {#- The validated window as a dict: start (lookback applied), end (datetime.date or none),
         logical_start (the requested first day), lookback_days, is_set. -#}
+    {%- if modules is not defined -%}
+        {#- Rendered outside dbt (sqlfluff's jinja templater): no vars, so no window. -#}
+        {{- return({'is_set': false, 'start': none, 'end': none, 'logical_start': none,
+                    'lookback_days': 3}) -}}
+    {%- endif -%}
     {%- set start = _load_window_parse_date('start_date') -%}
     {%- set end = _load_window_parse_date('end_date') -%}
     {%- set lookback = _load_window_lookback_days() -%}

@@ -1,0 +1,28 @@
+{% macro drop_vanished_partitions(date_column, sources) -%}
+    {#-
+        Post-hook for insert_overwrite facts.  dbt-clickhouse builds a run's rows in a new
+        table and REPLACEs only the partitions present in it, so a day of the load window
+        whose source rows all disappeared (deleted, or all found bad) would keep its old,
+        now wrong, partition.  This drops the window's partitions that have no source rows
+        left.  `sources`: list of (relation, date column) pairs feeding the model.
+        Renders nothing on full builds (the table was rebuilt from scratch anyway).
+    -#}
+    {%- if execute and is_incremental() and load_window().is_set -%}
+        {%- set source_dates -%}
+            {%- for relation, column in sources %}
+            select {{ column }} as d from {{ relation }}
+            where {{ column }} between {{ load_window_start() }} and {{ load_window_end() }}
+            {% if not loop.last %}union distinct{% endif %}
+            {%- endfor %}
+        {%- endset -%}
+        {%- set stale -%}
+            select distinct toString({{ date_column }}) as d from {{ this }}
+            where {{ date_column }} between {{ load_window_start() }} and {{ load_window_end() }}
+              and {{ date_column }} not in ({{ source_dates }})
+            order by d
+        {%- endset -%}
+        {%- for row in run_query(stale).rows -%}
+            {%- do run_query("alter table " ~ this ~ " drop partition toDate('" ~ row[0] ~ "')") -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}

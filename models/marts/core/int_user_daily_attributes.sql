@@ -1,0 +1,100 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='date',
+    order_by='(date, user_id)',
+    engine='MergeTree()',
+    post_hook="{{ drop_vanished_partitions('date', [(ref('stg_feed_actions'), 'event_date'),
+                                                     (ref('stg_message_actions'), 'event_date')]) }}",
+) }}
+
+-- One row per (date, user) seen that day in any role: the roles, the day's latest
+-- attributes and last event times.  dim_users is rebuilt from this small table, so it is
+-- the same whatever order the days were loaded in.
+
+with feed as (
+    select * from {{ ref('stg_feed_actions') }}
+    where {{ load_window_filter('event_date') }}
+),
+
+messages as (
+    select * from {{ ref('stg_message_actions') }}
+    where {{ load_window_filter('event_date') }}
+),
+
+-- every appearance of a user; receivers carry no attributes (has_attributes = 0)
+appearances as (
+    select
+        event_date,
+        event_time,
+        user_id,
+        1 as is_feed,
+        0 as is_sender,
+        1 as has_attributes,
+        (gender, age, os, source, country, exp_group) as attributes,
+        city
+    from feed
+    union all
+    select
+        event_date,
+        event_time,
+        sender_id as user_id,
+        0 as is_feed,
+        1 as is_sender,
+        1 as has_attributes,
+        (gender, age, os, source, country, exp_group) as attributes,
+        city
+    from messages
+    union all
+    select
+        event_date,
+        event_time,
+        receiver_id as user_id,
+        0 as is_feed,
+        0 as is_sender,
+        0 as has_attributes,
+        (toUInt8(0), toUInt8(0), '', '', '', toUInt8(0)) as attributes,
+        cast(null as Nullable(String)) as city
+    from messages
+),
+
+user_days as (
+    select
+        event_date,
+        user_id,
+        max(is_feed) as feed_events,
+        max(is_sender) as sent_messages,
+        max(event_time) as last_event,
+        countIf(has_attributes = 1) as attribute_events,
+        maxIf(event_time, has_attributes = 1) as last_attribute_event,
+        -- the attributes of the day's latest event; ties at the same second are broken by the
+        -- attribute values themselves, so the choice never depends on read order
+        argMaxIf(attributes, (event_time, attributes), has_attributes = 1) as latest_attributes,
+        -- the latest known city: an event with an empty city does not erase it
+        countIf(city is not null) as city_events,
+        maxIf(event_time, city is not null) as last_city_event,
+        argMaxIf(city, (event_time, city), city is not null) as latest_city
+    from appearances
+    group by event_date, user_id
+),
+
+final as (
+    select
+        event_date as date,
+        user_id,
+        toUInt8(feed_events) as is_feed_active,
+        toUInt8(sent_messages) as is_messenger_active,
+        last_event as last_event_time,
+        {{ time_if_any('last_attribute_event', 'attribute_events') }} as last_attribute_time,
+        if(attribute_events > 0, latest_attributes.1, null) as gender,
+        if(attribute_events > 0, latest_attributes.2, null) as age,
+        if(attribute_events > 0, latest_attributes.3, null) as os,
+        if(attribute_events > 0, latest_attributes.4, null) as source,
+        if(attribute_events > 0, latest_attributes.5, null) as country,
+        if(attribute_events > 0, latest_attributes.6, null) as exp_group,
+        {{ time_if_any('last_city_event', 'city_events') }} as last_city_time,
+        latest_city as city
+    from user_days
+)
+
+select * from final

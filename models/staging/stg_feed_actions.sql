@@ -1,0 +1,33 @@
+-- One row per valid feed event up to the end of the load window (docs/contracts.md).
+-- Rows that break a rule in macros/source_rules.sql are left out here and counted in
+-- stg_source_quality; exact duplicates collapse to one row (distinct).
+with source as (
+    select * from {{ source('product', 'feed_actions') }}
+),
+
+valid as (
+    select * from source
+    where
+        {{ feed_action_problem() }} = ''
+        and toDate(time) <= {{ load_window_end() }}
+),
+
+final as (
+    select distinct
+        time as event_time,
+        toDate(time) as event_date,
+        toUInt32(user_id) as user_id,
+        toUInt32(post_id) as post_id,
+        toString(action) as action,
+        toUInt8(gender) as gender,
+        toUInt8(age) as age,
+        toString(os) as os,
+        toString(source) as source,
+        toString(country) as country,
+        -- an empty city is kept as unknown (NULL): the event itself is valid activity
+        nullIf(city, '') as city,
+        toUInt8(exp_group) as exp_group
+    from valid
+)
+
+select * from final

@@ -1,0 +1,110 @@
+-- One row per (source table, event date, reason): how many source rows a rule of
+-- macros/source_rules.sql dropped (rule_action = 'dropped') or kept with a fix
+-- ('kept').  Reads the whole source, so it is a view: nothing is stored twice.
+with feed as (
+    select
+        *,
+        {{ feed_action_problem() }} as problem
+    from {{ source('product', 'feed_actions') }}
+),
+
+messages as (
+    select
+        *,
+        {{ message_action_problem() }} as problem
+    from {{ source('product', 'message_actions') }}
+),
+
+feed_invalid as (
+    select
+        'feed_actions' as source_table,
+        toDate(time) as event_date,
+        problem as reason,
+        count() as source_rows
+    from feed
+    where problem != ''
+    group by event_date, problem
+),
+
+message_invalid as (
+    select
+        'message_actions' as source_table,
+        toDate(time) as event_date,
+        problem as reason,
+        count() as source_rows
+    from messages
+    where problem != ''
+    group by event_date, problem
+),
+
+-- extra copies of an exact duplicate among valid rows: rows minus distinct rows
+feed_duplicates as (
+    select
+        'feed_actions' as source_table,
+        toDate(time) as event_date,
+        'exact_duplicate' as reason,
+        count() - uniqExact(user_id, post_id, action, time, gender, age, os, source, country, city, exp_group) as source_rows
+    from feed
+    where problem = ''
+    group by event_date
+),
+
+message_duplicates as (
+    select
+        'message_actions' as source_table,
+        toDate(time) as event_date,
+        'exact_duplicate' as reason,
+        count() - uniqExact(user_id, receiver_id, time, gender, age, os, source, country, city, exp_group) as source_rows
+    from messages
+    where problem = ''
+    group by event_date
+),
+
+feed_empty_city as (
+    select
+        'feed_actions' as source_table,
+        toDate(time) as event_date,
+        'empty_city' as reason,
+        count() as source_rows
+    from feed
+    where problem = '' and city = ''
+    group by event_date
+),
+
+message_empty_city as (
+    select
+        'message_actions' as source_table,
+        toDate(time) as event_date,
+        'empty_city' as reason,
+        count() as source_rows
+    from messages
+    where problem = '' and city = ''
+    group by event_date
+),
+
+all_reasons as (
+    select * from feed_invalid
+    union all
+    select * from message_invalid
+    union all
+    select * from feed_duplicates
+    union all
+    select * from message_duplicates
+    union all
+    select * from feed_empty_city
+    union all
+    select * from message_empty_city
+),
+
+final as (
+    select
+        source_table,
+        event_date,
+        reason,
+        if(reason = 'empty_city', 'kept', 'dropped') as rule_action,
+        toUInt64(source_rows) as source_rows
+    from all_reasons
+    where source_rows > 0
+)
+
+select * from final
