@@ -54,9 +54,11 @@ class Executor:
         keyword = request.keyword
         if request.is_get and keyword not in READ_STATEMENTS:
             raise readonly_error("Cannot execute query")
-        if user.readonly and (set(request.settings) - {"readonly"}):
-            name = sorted(set(request.settings) - {"readonly"})[0]
-            raise readonly_error(f"Cannot modify '{name}' setting")
+        if user.readonly:
+            # A readonly=1 user may change no setting; restating readonly=1 itself is harmless.
+            changed = sorted(name for name, value in request.settings.items() if (name, value) != ("readonly", "1"))
+            if changed:
+                raise readonly_error(f"Cannot modify '{changed[0]}' setting")
         if insert is None and writes_server_file(full_query):
             raise ClickHouseError(344, "INTO OUTFILE is not allowed", "INTO_OUTFILE_NOT_ALLOWED")
         if request.session_id:

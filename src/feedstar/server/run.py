@@ -40,9 +40,13 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8123, user: str = "def
     if readonly_user:
         users.append(User(readonly_user, readonly_password, readonly=True))
     app = create_app(engine, Users(users), max_body_bytes=max_body_bytes)
+    try:
+        sock = bind_socket(host, port)
+    except OSError:
+        engine.close()  # e.g. the port is taken: leave the directory (and no pid file) behind
+        raise
     with open(pid_file, "w") as handle:
         handle.write(str(os.getpid()))
-    sock = bind_socket(host, port)
     log.info("feedstar endpoint (ClickHouse %s over chDB) on http://%s:%d data=%s pid=%d",
              engine.version, host, sock.getsockname()[1], engine.path, os.getpid())
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=30,
