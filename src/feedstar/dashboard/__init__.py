@@ -1,0 +1,1 @@
+"""`feedstar dashboard`: a small web app that reads the dashboard marts and draws them."""

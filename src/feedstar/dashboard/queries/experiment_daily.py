@@ -1,0 +1,34 @@
+"""CTR per exp_group and day (`agg_experiment_daily`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from feedstar.dashboard.filters import Filters
+from feedstar.dashboard.queries.base import Query, date_range, no_slices
+
+MART = "agg_experiment_daily"
+
+
+@dataclass(frozen=True)
+class Row:
+    date: dt.date
+    exp_group: str
+    users: int
+    views: int
+    likes: int
+    ctr: float | None
+    user_ctr_mean: float | None
+
+
+def build(filters: Filters) -> Query:
+    no_slices(filters, MART)
+    dates, date_parameters = date_range("date", filters)
+    sql = f"""
+select date, ifNull(toString(exp_group), 'unknown') as exp_group, users, views, likes, ctr, user_ctr_mean
+from {MART}
+where {dates}
+order by date, exp_group
+"""
+    return Query(sql, date_parameters, MART)

@@ -1,0 +1,124 @@
+"""Not tests: helpers the dashboard tests share (a real `feedstar dashboard` process, headless chromium).
+
+Named test_dashboard_* so that it lives beside the tests it serves; pytest collects nothing here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from endpoint import free_port
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ARTIFACTS = os.path.join(REPO_ROOT, "test-artifacts")
+CHROMIUM = "/usr/bin/chromium"
+# Flags from ../shared/FACTS.md: headless, and nothing that reaches for the network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def readonly_url(endpoint, database: str = "analytics") -> str:
+    """The endpoint as the dashboard sees it: its read-only user `dashboard`."""
+    return f"http://dashboard@{endpoint.host}:{endpoint.port}/{database}"
+
+
+@dataclass
+class Dashboard:
+    process: subprocess.Popen
+    port: int
+    log_path: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        with open(self.log_path) as handle:
+            return handle.read()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_dashboard(url: str, log_dir: str, *args: str, timeout: float = 20) -> Dashboard:
+    """Run `feedstar dashboard --url URL --port <free>` and wait until /healthz answers."""
+    port = free_port()
+    log_path = os.path.join(log_dir, f"dashboard-{port}.log")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feedstar.cli", "dashboard", "--url", url, "--port", str(port), *args],
+        stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+    )
+    dashboard = Dashboard(process, port, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"feedstar dashboard exited with {process.returncode}:\n{dashboard.log()}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{dashboard.url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return dashboard
+        time.sleep(0.1)
+    dashboard.stop()
+    raise RuntimeError(f"feedstar dashboard did not answer within {timeout}s:\n{dashboard.log()}")
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's chromium, driven by Playwright (its own browser download does not work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Visit:
+    """One page load in a fresh tab, with every console error and uncaught exception recorded."""
+
+    def __init__(self, browser, url: str, timeout_ms: float = 20000):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+        self.response = self.page.goto(url)
+        self.page.wait_for_selector("body[data-rendered='yes']", timeout=timeout_ms)
+
+    def card(self, title: str):
+        return self.page.locator("article.card", has=self.page.locator("h2", has_text=title))
+
+    def kpi(self, card_title: str, field: str):
+        """(the value the page holds, the text it shows) of one KPI tile."""
+        value = self.card(card_title).locator(f".kpi[data-field='{field}'] .value")
+        return value.get_attribute("data-value"), value.text_content()
+
+    def table(self, card_title: str) -> list[dict]:
+        """The card's data table as rows of {column: (raw JSON value, shown text)}."""
+        cells = self.card(card_title).locator("table.data tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.cells].map(c => [c.dataset.column, c.dataset.value, c.textContent]))")
+        return [{column: (raw, text) for column, raw, text in row} for row in cells]
+
+    def screenshot(self, name: str) -> str:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        path = os.path.join(ARTIFACTS, f"{name}.png")
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+    def close(self):
+        self.page.close()
