@@ -28,12 +28,12 @@ loaded as (
 service_days as (
     select
         activity.date as active_date,
-        activity.user_id as user_id,
-        activity.source as source,
-        activity.os as os,
-        activity.country as country,
-        activity.age_bucket as age_bucket,
-        activity.exp_group as exp_group,
+        activity.user_id,
+        activity.source,
+        activity.os,
+        activity.country,
+        activity.age_bucket,
+        activity.exp_group,
         arrayJoin({{ marts_user_services() }}) as service
     from activity
 ),
@@ -85,7 +85,7 @@ final as (
     from covered_days
     where
         {{ marts_between('report_date', days_after=29) }}
-        and report_date <= (select last_loaded_date from loaded)
+        and report_date <= (select loaded.last_loaded_date from loaded)
     group by report_date, service, breakdown, breakdown_value
 )
 

@@ -20,22 +20,22 @@ loaded as (
 shifted as (
     select
         activity.date as activity_date,
-        activity.user_id as user_id,
-        activity.is_feed_active as is_feed_active,
-        activity.is_messenger_active as is_messenger_active,
-        activity.is_receiver as is_receiver,
+        activity.user_id,
+        activity.is_feed_active,
+        activity.is_messenger_active,
+        activity.is_receiver,
         activity.is_feed_active or activity.is_messenger_active as is_active,
-        activity.first_active_date as first_active_date,
-        activity.views as views,
-        activity.likes as likes,
-        activity.posts as posts,
-        activity.messages_sent as messages_sent,
-        activity.gender as gender,
-        activity.age as age,
-        activity.source as source,
-        activity.os as os,
-        activity.city as city,
-        activity.country as country,
+        activity.first_active_date,
+        activity.views,
+        activity.likes,
+        activity.posts,
+        activity.messages_sent,
+        activity.gender,
+        activity.age,
+        activity.source,
+        activity.os,
+        activity.city,
+        activity.country,
         arrayJoin([0, 7]) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -67,7 +67,7 @@ final as (
     from shifted
     where
         {{ marts_between('report_date', days_after=7) }}
-        and report_date <= (select last_loaded_date from loaded)
+        and report_date <= (select loaded.last_loaded_date from loaded)
     group by report_date, gender, age, source, os, city, country
     -- a slice whose only users were receive-only 7 days ago has nothing to report
     having total_users + receive_only_users + new_users_7_days_ago > 0

@@ -20,18 +20,18 @@ loaded as (
 shifted as (
     select
         activity.date as activity_date,
-        activity.user_id as user_id,
-        activity.first_active_date as first_active_date,
-        activity.views as views,
-        activity.likes as likes,
-        activity.posts as posts,
-        activity.avg_view_to_like_seconds as avg_view_to_like_seconds,
-        activity.gender as gender,
-        activity.age as age,
-        activity.source as source,
-        activity.os as os,
-        activity.city as city,
-        activity.country as country,
+        activity.user_id,
+        activity.first_active_date,
+        activity.views,
+        activity.likes,
+        activity.posts,
+        activity.avg_view_to_like_seconds,
+        activity.gender,
+        activity.age,
+        activity.source,
+        activity.os,
+        activity.city,
+        activity.country,
         arrayJoin([0, 7]) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -58,7 +58,7 @@ final as (
     from shifted
     where
         {{ marts_between('report_date', days_after=7) }}
-        and report_date <= (select last_loaded_date from loaded)
+        and report_date <= (select loaded.last_loaded_date from loaded)
     group by report_date, gender, age, source, os, city, country
     having feed_users + feed_new_users_7_days_ago > 0
 )

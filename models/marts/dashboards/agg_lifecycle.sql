@@ -26,10 +26,10 @@ loaded as (
 service_days as (
     select
         activity.date as active_date,
-        activity.user_id as user_id,
-        activity.first_active_date as first_active_date,
-        activity.first_feed_date as first_feed_date,
-        activity.first_messenger_date as first_messenger_date,
+        activity.user_id,
+        activity.first_active_date,
+        activity.first_feed_date,
+        activity.first_messenger_date,
         arrayJoin({{ marts_user_services() }}) as service,
         -- never NULL here: an active user has a first day in each service they are active in
         assumeNotNull({{ marts_service_first_date('service') }}) as first_service_date
@@ -110,7 +110,7 @@ final as (
     from statuses
     where
         {{ marts_between('status_period_start', days_after=7, monday_aligned=true) }}
-        and status_period_start <= (select last_loaded_date from loaded)
+        and status_period_start <= (select loaded.last_loaded_date from loaded)
     group by service, period, status_period_start
 )
 

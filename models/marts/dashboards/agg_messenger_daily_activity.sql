@@ -22,20 +22,20 @@ loaded as (
 shifted as (
     select
         activity.date as activity_date,
-        activity.user_id as user_id,
+        activity.user_id,
         activity.is_messenger_active as is_sender,
-        activity.is_receiver as is_receiver,
+        activity.is_receiver,
         activity.is_feed_active or activity.is_messenger_active as is_active,
-        activity.first_active_date as first_active_date,
-        activity.messages_sent as messages_sent,
-        activity.messages_received as messages_received,
-        activity.avg_time_between_messages_sent as avg_time_between_messages_sent,
-        activity.gender as gender,
-        activity.age as age,
-        activity.source as source,
-        activity.os as os,
-        activity.city as city,
-        activity.country as country,
+        activity.first_active_date,
+        activity.messages_sent,
+        activity.messages_received,
+        activity.avg_time_between_messages_sent,
+        activity.gender,
+        activity.age,
+        activity.source,
+        activity.os,
+        activity.city,
+        activity.country,
         arrayJoin([0, 7]) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -62,7 +62,7 @@ final as (
     from shifted
     where
         {{ marts_between('report_date', days_after=7) }}
-        and report_date <= (select last_loaded_date from loaded)
+        and report_date <= (select loaded.last_loaded_date from loaded)
     group by report_date, gender, age, source, os, city, country
     having total_senders + total_receivers + new_messenger_users_7_days_ago > 0
 )

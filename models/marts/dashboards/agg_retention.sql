@@ -25,15 +25,15 @@ loaded as (
 service_days as (
     select
         activity.date as active_date,
-        activity.user_id as user_id,
-        activity.first_active_date as first_active_date,
-        activity.first_feed_date as first_feed_date,
-        activity.first_messenger_date as first_messenger_date,
-        activity.source as source,
-        activity.os as os,
-        activity.country as country,
-        activity.age_bucket as age_bucket,
-        activity.exp_group as exp_group,
+        activity.user_id,
+        activity.first_active_date,
+        activity.first_feed_date,
+        activity.first_messenger_date,
+        activity.source,
+        activity.os,
+        activity.country,
+        activity.age_bucket,
+        activity.exp_group,
         arrayJoin({{ marts_user_services() }}) as service,
         -- never NULL here: an active user has a first day in each service they are active in
         assumeNotNull({{ marts_service_first_date('service') }}) as first_service_date
@@ -89,7 +89,7 @@ final as (
         rolling_retained_users / cohort_size as rolling_retention
     from member_cohort_days
     -- day N is reported once every member of the cohort has reached it
-    where tupleElement(cohort, 3) + lifetime_day <= (select last_loaded_date from loaded)
+    where tupleElement(cohort, 3) + lifetime_day <= (select loaded.last_loaded_date from loaded)
     group by service, cohort_period, cohort_start, breakdown, breakdown_value, lifetime_day
 )
 

@@ -15,6 +15,12 @@ messenger as (
     where {{ marts_between('date') }}
 ),
 
+-- the attributes each user had that day (their latest event's); NULL for receive-only
+day_attributes as (
+    select * from {{ ref('int_user_daily_attributes') }}
+    where {{ marts_between('date') }}
+),
+
 users as (
     select * from {{ ref('dim_users') }} final
 ),
@@ -62,37 +68,38 @@ user_days as (
     group by date, user_id
 ),
 
-{% set known = 'users.first_active_date <= user_days.date' -%}
 final as (
     select
-        user_days.date as date,
-        user_days.user_id as user_id,
+        user_days.date,
+        user_days.user_id,
         toUInt8(user_days.views + user_days.likes > 0) as is_feed_active,
         toUInt8(user_days.messages_sent > 0) as is_messenger_active,
         toUInt8(user_days.messages_received > 0) as is_receiver,
-        user_days.views as views,
-        user_days.likes as likes,
-        user_days.posts as posts,
-        user_days.messages_sent as messages_sent,
-        user_days.messages_received as messages_received,
-        user_days.avg_view_to_like_seconds as avg_view_to_like_seconds,
-        user_days.avg_time_between_messages_sent as avg_time_between_messages_sent,
-        users.first_active_date as first_active_date,
-        users.first_feed_date as first_feed_date,
-        users.first_messenger_date as first_messenger_date,
-        -- Attributes as known on the row's date: a user not active yet (receive-only so
-        -- far) has none. This keeps a day's slices the same whether it was loaded then or
-        -- rebuilt later, after the user became active.
-        if({{ known }}, users.gender, null) as gender,
-        if({{ known }}, users.age, null) as age,
-        if({{ known }}, users.source, null) as source,
-        if({{ known }}, users.os, null) as os,
-        if({{ known }}, users.country, null) as country,
-        if({{ known }}, users.city, null) as city,
-        if({{ known }}, users.exp_group, null) as exp_group,
-        {{ marts_age_bucket('if(' ~ known ~ ', users.age, null)') }} as age_bucket
+        user_days.views,
+        user_days.likes,
+        user_days.posts,
+        user_days.messages_sent,
+        user_days.messages_received,
+        user_days.avg_view_to_like_seconds,
+        user_days.avg_time_between_messages_sent,
+        users.first_active_date,
+        users.first_feed_date,
+        users.first_messenger_date,
+        -- Slices use the attributes the user had that day (the source's events carry the
+        -- acting user's attributes as of the event), so a day's slices never change when a
+        -- user later moves city or changes os. Receive-only users have none (NULL).
+        day_attributes.gender,
+        day_attributes.age,
+        day_attributes.source,
+        day_attributes.os,
+        day_attributes.country,
+        day_attributes.city,
+        day_attributes.exp_group,
+        {{ marts_age_bucket('day_attributes.age') }} as age_bucket
     from user_days
     left join users on user_days.user_id = users.user_id
+    left join day_attributes
+        on user_days.date = day_attributes.date and user_days.user_id = day_attributes.user_id
 )
 
 select * from final

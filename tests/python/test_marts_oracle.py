@@ -1,0 +1,152 @@
+"""The dashboard marts, built the way production builds them (a first load, then one day at a
+time as the data arrives), agree EXACTLY with plain Python over the raw events, pass their
+data tests, and equal a full refresh. One generated data set, one endpoint (module scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_marts_support import MART_MODELS, MART_TESTS, SERVICES, RawEvents, dbt, generate, table_rows, window_vars
+
+pytestmark = pytest.mark.slow
+
+START = dt.date(2025, 3, 3)      # a Monday, so weekly periods start on day 1
+FIRST_LOAD_DAYS = 33             # the first build; then two days arrive one at a time
+APPENDED_DAYS = 2                # 35 days in all: cohorts of the first 5 days reach day 30
+MARTS = ("int_user_daily_activity", "agg_app_daily_activity", "agg_feed_daily_activity",
+         "agg_messenger_daily_activity", "agg_active_users", "agg_retention", "agg_lifecycle",
+         "agg_engagement_daily", "agg_top_posts_daily", "agg_experiment_daily",
+         "agg_experiment_users_daily")
+
+
+@pytest.fixture(scope="module")
+def warehouse(endpoint, tmp_path_factory):
+    work = tmp_path_factory.mktemp("marts")
+    generate(endpoint, "--start", START.isoformat(), "--days", str(FIRST_LOAD_DAYS),
+             "--scale", "0.02", "--seed", "7")
+    last = START + dt.timedelta(days=FIRST_LOAD_DAYS - 1)
+    dbt(endpoint, work, "run", "--select", f"+{MART_MODELS}", "--vars", window_vars(START, last))
+    for _ in range(APPENDED_DAYS):
+        generate(endpoint, "--append-day")
+        last += dt.timedelta(days=1)
+        dbt(endpoint, work, "run", "--select", f"+{MART_MODELS}", "--vars", window_vars(last))
+    client = endpoint.client()
+    return {"client": client, "raw": RawEvents(client), "work": work, "last": last}
+
+
+def query(warehouse, sql, **parameters):
+    return warehouse["client"].query(sql, parameters=parameters).result_rows
+
+
+def test_the_data_set_spans_the_loaded_days(warehouse):
+    raw = warehouse["raw"]
+    assert (raw.first_date, raw.last_date) == (START, warehouse["last"])
+    assert len(raw.days["app"]) > 500, "too few users for the comparisons to mean anything"
+
+
+def test_dau_wau_mau_match_distinct_users_over_each_window(warehouse):
+    raw = warehouse["raw"]
+    rows = query(warehouse, "select date, service, dau, wau, mau from analytics.agg_active_users "
+                            "where breakdown = 'total'")
+    marts = {(day, service): (dau, wau, mau) for day, service, dau, wau, mau in rows}
+    expected = {(day, service): (raw.active_users(service, day, 1), raw.active_users(service, day, 7),
+                                 raw.active_users(service, day, 30))
+                for day in raw.dates() for service in SERVICES}
+    assert marts == expected
+
+
+def test_mau_by_exp_group_counts_each_user_once(warehouse):
+    raw = warehouse["raw"]
+    rows = query(warehouse, "select breakdown_value, mau from analytics.agg_active_users "
+                            "where breakdown = 'exp_group' and service = 'app' and date = {day:Date}",
+                 day=raw.last_date)
+    expected = {str(group): raw.active_users("app", raw.last_date, 30, group=group)
+                for group in set(raw.exp_group.values())}
+    assert dict(rows) == expected
+
+
+def test_new_users_and_new_users_7_days_ago(warehouse):
+    raw = warehouse["raw"]
+    # the slices of one day are disjoint sets of users, so their sum is that day's count
+    rows = query(warehouse, "select date, sum(new_users_lifetime_0), sum(new_users_7_days_ago), "
+                            "sum(total_users) from analytics.agg_app_daily_activity group by date")
+    marts = {day: (new, new_7, total) for day, new, new_7, total in rows}
+    expected = {day: (raw.new_users("app", day), raw.new_users("app", day - dt.timedelta(days=7)),
+                      raw.active_users("app", day, 1)) for day in raw.dates()}
+    assert marts == expected
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("cohort_period,cohort_days", [("day", 1), ("week", 7)])
+def test_retention_on_days_1_7_30(warehouse, service, cohort_period, cohort_days):
+    raw = warehouse["raw"]
+    rows = query(warehouse, "select cohort_start, day_number, cohort_size, retained_users, "
+                            "rolling_retained_users from analytics.agg_retention "
+                            "where breakdown = 'total' and service = {service:String} "
+                            "and cohort_period = {period:String} and day_number in (0, 1, 7, 30)",
+                 service=service, period=cohort_period)
+    marts = {(start, n): (size, classic, rolling) for start, n, size, classic, rolling in rows}
+    expected = {}
+    for start in sorted({first for first in raw.first[service].values()}):
+        if cohort_period == "week":
+            start -= dt.timedelta(days=start.weekday())
+        for n in (0, 1, 7, 30):
+            if start + dt.timedelta(days=cohort_days - 1 + n) <= raw.last_date:
+                expected[(start, n)] = raw.retention(service, start, cohort_days, n)
+    assert marts == expected
+    assert any(n == 30 for _, n in expected), "no cohort old enough for day 30"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("period", ["day", "week"])
+def test_lifecycle_counts(warehouse, service, period):
+    rows = query(warehouse, "select period_start, active_users, new_users, returning_users, "
+                            "resurrecting_users, dormant_users from analytics.agg_lifecycle "
+                            "where service = {service:String} and period = {period:String}",
+                 service=service, period=period)
+    assert {row[0]: tuple(row[1:]) for row in rows} == warehouse["raw"].lifecycle(service, period)
+
+
+def test_ctr_by_exp_group_per_day_and_over_the_range(warehouse):
+    raw = warehouse["raw"]
+    daily = query(warehouse, "select date, exp_group, users, views, likes, ctr from analytics.agg_experiment_daily")
+    for day, group, users, views, likes, ctr in daily:
+        assert (users, views, likes) == raw.feed_by_group(day)[group]
+        assert ctr == pytest.approx(likes / views, rel=1e-9)
+    assert len(daily) == sum(len(raw.feed_by_group(day)) for day in raw.dates())
+    over_range = query(warehouse, "select exp_group, uniqExact(user_id), sum(views), sum(likes) "
+                                  "from analytics.agg_experiment_users_daily group by exp_group")
+    assert {group: (users, views, likes) for group, users, views, likes in over_range} == raw.feed_by_group()
+
+
+def test_unknown_slices_still_add_up_to_the_totals(warehouse):
+    # Receive-only users have no attributes that day (all slice keys NULL) and some events
+    # have no city: those rows are kept, and every breakdown adds up to its total.
+    null_slices = query(warehouse, "select sum(receive_only_users), countIf(city is null and total_users > 0) "
+                                   "from analytics.agg_app_daily_activity")
+    assert null_slices[0][0] > 0
+    rows = query(warehouse, "select date, service, breakdown, sum(dau) from analytics.agg_active_users "
+                            "group by date, service, breakdown")
+    by_breakdown = {}
+    for day, service, breakdown, dau in rows:
+        by_breakdown.setdefault((day, service), {})[breakdown] = dau
+    for totals in by_breakdown.values():
+        assert set(totals.values()) == {totals["total"]}, totals
+
+
+def test_the_marts_data_tests_pass(warehouse, endpoint):
+    done = dbt(endpoint, warehouse["work"], "test", "--select", MART_MODELS, MART_TESTS)
+    for name in ("app_service_mix_adds_up", "retention_day_0_is_the_cohort",
+                 "lifecycle_new_users_are_first_seen_that_day", "active_users_windows_nest"):
+        assert name in done.stdout, f"data test {name} did not run"
+
+
+def test_incremental_loads_equal_a_full_refresh(warehouse, endpoint):
+    client = warehouse["client"]
+    incremental = {table: table_rows(client, table) for table in MARTS}
+    dbt(endpoint, warehouse["work"], "run", "--full-refresh", "--select", f"+{MART_MODELS}",
+        "--vars", window_vars(START, warehouse["last"]))
+    for table in MARTS:
+        assert incremental[table], f"{table} is empty"
+        assert table_rows(client, table) == incremental[table], f"{table} differs after a full refresh"
