@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import clickhouse_connect
-from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError
+from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
 from feedstar.dashboard.settings import Warehouse
 
@@ -47,6 +47,11 @@ class MartReader:
         """Run one SELECT with bound parameters; (column names, rows) or a WarehouseError."""
         try:
             result = self._get_client().query(sql, parameters=parameters)
+        except (OperationalError, OSError) as exc:  # (OperationalError is also a DatabaseError)
+            self._reset()
+            raise WarehouseError(
+                f"Cannot reach ClickHouse at {self.warehouse.redacted()}: {_first_line(exc)}"
+            ) from exc
         except DatabaseError as exc:
             if any(code in str(exc) for code in _MISSING_CODES):
                 raise WarehouseError(
@@ -54,13 +59,14 @@ class MartReader:
                     "build the warehouse first (`dbt build`)."
                 ) from exc
             raise WarehouseError(f"The warehouse rejected a dashboard query: {_first_line(exc)}", 502) from exc
-        except (ClickHouseError, OSError) as exc:
-            with self._lock:
-                self._client = None  # reconnect next time
-            raise WarehouseError(
-                f"Cannot reach ClickHouse at {self.warehouse.redacted()}: {_first_line(exc)}"
-            ) from exc
+        except ClickHouseError as exc:
+            self._reset()
+            raise WarehouseError(f"ClickHouse at {self.warehouse.redacted()} failed: {_first_line(exc)}") from exc
         return list(result.column_names), result.result_rows
+
+    def _reset(self):
+        with self._lock:
+            self._client = None  # reconnect on the next request
 
     def close(self):
         with self._lock:

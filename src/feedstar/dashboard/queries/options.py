@@ -12,20 +12,22 @@ BREAKDOWN_VALUES_SQL = (
     "select breakdown, arraySort(groupUniqArray(breakdown_value)) from agg_active_users "
     "where breakdown != 'total' group by breakdown"
 )
-# gender and city exist only in the slice marts.
-SLICE_VALUES_SQL = (
-    f"select arraySort(groupUniqArray({SLICE_EXPRESSIONS['gender']})), "
-    f"arraySort(groupUniqArray({SLICE_EXPRESSIONS['city']})) from agg_app_daily_activity"
-)
+# The slice marts' values, spelled as the breakdown marts spell them (gender and city
+# exist only here).
+SLICE_VALUES_SQL = "select " + ", ".join(
+    f"groupUniqArray({expression})" for expression in SLICE_EXPRESSIONS.values()
+) + " from agg_app_daily_activity"
 
 
 def load_options(reader: MartReader) -> Options:
     _, ((first_date, last_date, rows),) = reader.select(DATES_SQL, {})
-    values = {}
+    found = {}
     for breakdown, breakdown_values in reader.select(BREAKDOWN_VALUES_SQL, {})[1]:
-        values[breakdown] = tuple(breakdown_values)
-    _, ((genders, cities),) = reader.select(SLICE_VALUES_SQL, {})
-    values["gender"], values["city"] = tuple(genders), tuple(cities)
+        found[breakdown] = set(breakdown_values)
+    _, slice_rows = reader.select(SLICE_VALUES_SQL, {})
+    for name, slice_values in zip(SLICE_EXPRESSIONS, slice_rows[0] if slice_rows else ()):
+        found.setdefault(name, set()).update(slice_values)
+    values = {name: tuple(sorted(found_values)) for name, found_values in found.items()}
     if rows == 0:
         return Options(None, None, values)
     return Options(first_date, last_date, values)

@@ -1,0 +1,113 @@
+"""Panel queries without a server: values are bound, never spliced; each mart is asked only what it can answer."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from feedstar.dashboard.filters import Filters
+from feedstar.dashboard.queries import PANELS, active_users, feed_engagement, retention
+from feedstar.dashboard.queries.base import PanelUnavailable, breakdown_predicate, slice_predicate
+
+DAY = dt.date(2025, 3, 2)
+# A value that would break out of a string literal if it were ever pasted into SQL.
+HOSTILE = "x' or 1=1) union select name from system.tables --"
+
+
+def filters(**kwargs) -> Filters:
+    base = {"date_from": DAY, "date_to": DAY}
+    base.update(kwargs)
+    return Filters(**base)
+
+
+def built(panel, filters_):
+    try:
+        return panel.build(filters_)
+    except PanelUnavailable:
+        return None
+
+
+@pytest.mark.parametrize("name", sorted(PANELS))
+@pytest.mark.parametrize("attribute", ["source", "os", "gender", "age_bucket", "country", "city", "exp_group"])
+def test_filter_values_travel_only_as_bound_parameters(name, attribute):
+    # Deliberately skip parse_filters (which would refuse HOSTILE) to check the SQL layer alone.
+    query = built(PANELS[name], filters(slices=((attribute, HOSTILE),), group_a=1, group_b=2))
+    if query is None:
+        return  # this panel's mart has no such attribute: it refuses rather than ignores
+    assert HOSTILE not in query.sql
+    assert "union" not in query.sql
+    assert HOSTILE in query.parameters.values()
+    # every {name:Type} placeholder has a value, and every value has a placeholder
+    placeholders = set(re.findall(r"\{(\w+):\w+\}", query.sql))
+    assert placeholders == set(query.parameters)
+
+
+@pytest.mark.parametrize("name", sorted(PANELS))
+def test_every_panel_reads_only_dashboard_marts(name):
+    query = PANELS[name].build(filters(group_a=1, group_b=2))
+    tables = set(re.findall(r"\bfrom\s+([a-z_]+)", query.sql))
+    assert tables, query.sql
+    # agg_* marts, or the query's own CTE names
+    ctes = set(re.findall(r"\b([a-z_]+) as \(", query.sql))
+    assert all(table.startswith("agg_") or table in ctes for table in tables), tables
+    assert query.mart.startswith("agg_")
+
+
+def test_no_slice_reads_the_total_row_not_a_sum():
+    assert breakdown_predicate(filters(), "m") == ("breakdown = 'total'", {})
+
+
+def test_one_slice_reads_that_breakdown_row():
+    sql, parameters = breakdown_predicate(filters(slices=(("os", "iOS"),)), "m")
+    assert parameters == {"breakdown": "os", "breakdown_value": "iOS"}
+    assert sql == "breakdown = {breakdown:String} and breakdown_value = {breakdown_value:String}"
+
+
+def test_distinct_counts_are_never_combined_across_two_slices():
+    with pytest.raises(PanelUnavailable, match="one attribute at a time, not source and os"):
+        breakdown_predicate(filters(slices=(("source", "ads"), ("os", "iOS"))), "agg_active_users")
+
+
+def test_attributes_a_mart_lacks_are_refused_with_the_reason():
+    with pytest.raises(PanelUnavailable, match="cannot be filtered by city"):
+        active_users.build(filters(slices=(("city", "Moscow"),)))
+    with pytest.raises(PanelUnavailable, match="cannot be filtered by exp_group"):
+        slice_predicate(filters(slices=(("exp_group", "1"),)), "agg_app_daily_activity")
+
+
+def test_slice_marts_accept_several_attributes_at_once():
+    sql, parameters = slice_predicate(filters(slices=(("gender", "male"), ("city", "Moscow"))), "m")
+    assert parameters == {"slice_gender": "male", "slice_city": "Moscow"}
+    assert sql.count(" and ") == 1
+
+
+def test_feed_panel_reads_the_engagement_mart_unless_sliced():
+    assert feed_engagement.build(filters()).mart == "agg_engagement_daily"
+    sliced = feed_engagement.build(filters(slices=(("os", "iOS"),)))
+    assert sliced.mart == "agg_feed_daily_activity"
+    # a mean of per-slice means is not the slice's mean: the panel leaves it out
+    assert "cast(null as Nullable(Float64)) as avg_view_to_like_seconds" in sliced.sql
+
+
+def test_retention_mode_picks_columns_from_an_allow_list():
+    assert "rolling_retention as retention" in retention.build(filters(retention_mode="rolling")).sql
+    assert "rolling" not in retention.build(filters(retention_mode="classic")).sql
+    with pytest.raises(KeyError):
+        retention.build(filters(retention_mode="retention; drop table x"))
+
+
+def test_experiment_test_needs_two_groups():
+    with pytest.raises(PanelUnavailable, match="Choose group_a and group_b"):
+        PANELS["experiment_test"].build(filters())
+
+
+def test_active_users_sql_snapshot():
+    query = active_users.build(filters(slices=(("country", "Finland"),)))
+    assert query.sql.strip() == (
+        "select date, service, dau, wau, mau, stickiness\n"
+        "from agg_active_users\n"
+        "where date between {date_from:Date} and {date_to:Date} and "
+        "breakdown = {breakdown:String} and breakdown_value = {breakdown_value:String}\n"
+        "order by date, service"
+    )
+    assert query.parameters == {"date_from": DAY, "date_to": DAY, "breakdown": "country", "breakdown_value": "Finland"}
