@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 
 import click
@@ -35,6 +36,11 @@ def dashboard(url, port, pid_file):
     click.echo(f"feedstar dashboard: http://{HOST}:{port}/  (marts from {warehouse.redacted()}; "
                "Ctrl-C or SIGTERM stops it)", err=False)
     sys.stdout.flush()
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
+    # handler that was there before it: make that one a no-op so that the PID file is
+    # removed and the exit status is 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     with _pid_file(pid_file):
         uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
 
