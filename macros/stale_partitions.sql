@@ -16,13 +16,13 @@
             {%- endfor %}
         {%- endset -%}
         {%- set stale -%}
-            select distinct toString({{ date_column }}) as d from {{ this }}
+            select distinct _partition_id as partition_id from {{ this }}
             where {{ date_column }} between {{ load_window_start() }} and {{ load_window_end() }}
               and {{ date_column }} not in ({{ source_dates }})
-            order by d
+            order by partition_id
         {%- endset -%}
         {%- for row in run_query(stale).rows -%}
-            {%- do run_query("alter table " ~ this ~ " drop partition toDate('" ~ row[0] ~ "')") -%}
+            {%- do run_query("alter table " ~ this ~ " drop partition id '" ~ row[0] ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

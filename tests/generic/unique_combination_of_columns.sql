@@ -1,0 +1,23 @@
+{#-
+    Grain test: no two rows share the same values of `combination_of_columns` (the model's
+    key).  Fails with one row per duplicated key and how many times it occurs.
+    dbt hub packages are unreachable here, so this replaces dbt_utils' test of the same name.
+-#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+
+with keyed as (
+    select
+        {{ combination_of_columns | join(', ') }},
+        count() as rows_with_this_key
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+),
+
+final as (
+    select * from keyed
+    where rows_with_this_key > 1
+)
+
+select * from final
+
+{% endtest %}
