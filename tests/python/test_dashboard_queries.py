@@ -111,3 +111,22 @@ def test_active_users_sql_snapshot():
         "order by date, service"
     )
     assert query.parameters == {"date_from": DAY, "date_to": DAY, "breakdown": "country", "breakdown_value": "Finland"}
+
+
+def test_dbt_exposures_list_every_mart_each_page_reads():
+    import os
+
+    import yaml
+
+    from feedstar.dashboard.pages import PAGES
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "models", "exposures.yml")
+    with open(path) as handle:
+        exposures = {item["name"]: item for item in yaml.safe_load(handle)["exposures"]}
+    for page in PAGES:
+        sql = " ".join(PANELS[card.panel].build(filters(group_a=1, group_b=2, slices=slices)).sql
+                       for card in page.cards for slices in ((), (("os", "iOS"),))
+                       if built(PANELS[card.panel], filters(group_a=1, group_b=2, slices=slices)))
+        read = set(re.findall(r"\b(agg_[a-z_]+)", sql))
+        declared = {ref[len("ref('"):-2] for ref in exposures[f"dashboard_{page.slug}"]["depends_on"]}
+        assert read == declared, page.slug
