@@ -29,7 +29,8 @@ users as (
         countIf(is_messenger_active = 1) as messenger_days,
         minIf(date, is_feed_active = 1 or is_messenger_active = 1) as active_date,
         min(date) as seen_date,
-        max(last_event_time) as last_seen_time
+        max(last_event_time) as last_seen_time,
+        max(last_attribute_time) as last_attribute_seen_time
     from user_days
     group by user_id
 ),
@@ -49,6 +50,8 @@ final as (
         -- the start of the user's lifetime: the first day active in either service
         if(feed_days + messenger_days > 0, active_date, null) as first_active_date,
         seen_date as first_seen_date,
+        -- when the latest attributes were seen (NULL if never): the snapshot's updated_at
+        last_attribute_seen_time as attributes_updated_at,
         -- deterministic: the user's latest event time as seconds (never now()), so a
         -- ReplacingMergeTree merge keeps the row built from the most data
         toUInt64(toUnixTimestamp(last_seen_time)) as version
