@@ -24,7 +24,13 @@ from feedstar.server.errors import ClickHouseError
 from feedstar.server.executor import Executor, Outcome, summary, summary_header
 from feedstar.server.forms import is_multipart, parse_form_fields
 from feedstar.server.protocol import SETTING_NAME_RE, TRANSPORT_PARAMS, QueryRequest
-from feedstar.server.responses import ResultStream, compressed, new_exception_tag, with_failure_as_exception
+from feedstar.server.responses import (
+    SLICE_BYTES,
+    ResultStream,
+    compressed,
+    new_exception_tag,
+    with_failure_as_exception,
+)
 
 log = logging.getLogger("feedstar.server")
 
@@ -77,7 +83,11 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
                 if is_multipart(request.headers.get("content-type")):
                     params, body = params + parse_form_fields(request.headers["content-type"], body), b""
             decoded = decode_request(params, request.method, engine.http_compression_default)
-            outcome: Outcome = await anyio.to_thread.run_sync(executor.run, decoded, user, body, limiter=limiter)
+            encoding = compression.choose_encoding(request.headers.get("accept-encoding")) \
+                if decoded.enable_compression else None
+            # One worker-thread hop runs the query and, for a complete result, compresses it too.
+            outcome: Outcome = await anyio.to_thread.run_sync(
+                run_and_encode, executor, decoded, user, body, encoding, limiter=limiter)
         except ClickHouseError as error:
             log.info("query %s failed: %s", query_id, error.message.splitlines()[0][:200])
             return error_response(error, query_id)
@@ -88,20 +98,32 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
         headers["X-ClickHouse-Format"] = outcome.format
         headers["X-ClickHouse-Summary"] = summary_header(outcome.summary)
         headers["X-ClickHouse-Exception-Tag"] = tag
-        chunks = with_failure_as_exception(outcome.chunks, engine.version, tag)
-        encoding = compression.choose_encoding(request.headers.get("accept-encoding")) \
-            if decoded.enable_compression else None
         if encoding:
             headers["Content-Encoding"] = encoding
+        media_type = CONTENT_TYPES.get(outcome.format, "application/octet-stream")
+        if outcome.complete is not None and len(outcome.complete) <= SLICE_BYTES:
+            return Response(outcome.complete, headers=headers, media_type=media_type)  # the common, small case
+        if outcome.complete is not None:
+            return ResultStream(limiter, query_id, complete=outcome.complete, headers=headers, media_type=media_type)
+        chunks = with_failure_as_exception(outcome.chunks, engine.version, tag)
+        if encoding:
             chunks = compressed(chunks, compression.compressor(encoding))
-        return ResultStream(chunks, limiter, query_id, headers=headers,
-                            media_type=CONTENT_TYPES.get(outcome.format, "application/octet-stream"))
+        return ResultStream(limiter, query_id, chunks=chunks, headers=headers, media_type=media_type)
 
     routes = [
         Route("/ping", ping, methods=["GET", "HEAD"]),
         Route("/", handle, methods=["GET", "HEAD", "POST"]),
     ]
     return Starlette(routes=routes)
+
+
+def run_and_encode(executor: Executor, decoded: QueryRequest, user, body: bytes, encoding: str | None) -> Outcome:
+    """Run the query (in a worker thread); a complete result comes back already compressed."""
+    outcome = executor.run(decoded, user, body)
+    if encoding and outcome.complete is not None:
+        codec = compression.compressor(encoding)
+        outcome.complete = codec.compress(outcome.complete) + codec.flush()
+    return outcome
 
 
 def decode_request(params: list[tuple[str, str]], method: str, compression_default: str = "0") -> QueryRequest:

@@ -24,11 +24,12 @@ from feedstar.server.protocol import (
 
 @dataclass
 class Outcome:
-    """A finished or streaming result: `chunks` yields the body (first chunk already fetched)."""
+    """A result: whole in `complete`, or streaming from `chunks` (first chunk already fetched)."""
 
     format: str
     chunks: Iterator[bytes]
     summary: dict
+    complete: bytes | None = None
 
 
 def summary(read_rows=0, read_bytes=0, written_rows=0, written_bytes=0, result_rows=0, result_bytes=0, elapsed=0.0):
@@ -146,7 +147,7 @@ class Executor:
             on_done(True)
             return Outcome(request.result_format, iter(()), summary(
                 written_rows=result.rows_written, written_bytes=result.bytes_written,
-                elapsed=time.perf_counter() - started))
+                elapsed=time.perf_counter() - started), complete=b"")
         fmt = request.result_format
         params = request.params
         if request.keyword in STREAMABLE and not request.wait_end_of_query:
@@ -155,10 +156,10 @@ class Executor:
         # so that a failure still gets an error status.
         result = run_statement(connection, sql, params, fmt)
         on_done(True)
-        data = memoryview(result.bytes())
-        return Outcome(fmt, _slices(data) if data else iter(()), summary(
+        data = result.bytes()
+        return Outcome(fmt, iter(()), summary(
             read_rows=result.rows_read(), read_bytes=result.bytes_read(),
-            result_bytes=len(data), elapsed=time.perf_counter() - started))
+            result_bytes=len(data), elapsed=time.perf_counter() - started), complete=data)
 
     @staticmethod
     def _stream(connection, sql, fmt, params, started, on_done) -> Outcome:
@@ -201,12 +202,3 @@ def _finish_session_request(session, ok: bool) -> None:
                 pass
     finally:
         session.lock.release()
-
-
-# A complete result goes to the socket in slices of this size (no copies: memoryview slices).
-SLICE_BYTES = 1 << 20
-
-
-def _slices(data: memoryview):
-    for start in range(0, len(data), SLICE_BYTES):
-        yield data[start:start + SLICE_BYTES]

@@ -68,29 +68,52 @@ def compressed(chunks, codec):
     yield codec.flush()
 
 
-class ResultStream(StreamingResponse):
-    """A StreamingResponse over a *synchronous* chunk generator that drives a chDB query."""
+# A complete result goes to the socket in slices of this size: memoryview slices, no copies,
+# and the event loop awaits the socket draining between them.
+SLICE_BYTES = 1 << 20
 
-    def __init__(self, chunks, limiter: anyio.CapacityLimiter, query_id: str, **kwargs):
+
+class ResultStream(StreamingResponse):
+    """The answer to a query: a complete body, or a *synchronous* chunk generator driving a chDB query.
+
+    A complete body (the common case: small results, `wait_end_of_query=1`) is sent from the
+    event loop directly; a streaming one is pulled chunk by chunk in worker threads.
+    """
+
+    def __init__(self, limiter: anyio.CapacityLimiter, query_id: str, chunks=None, complete: bytes | None = None,
+                 **kwargs):
         super().__init__(iter(()), **kwargs)
         self._chunks = chunks
+        self._complete = complete
         self._limiter = limiter
         self._query_id = query_id
 
     async def stream_response(self, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if self._complete is not None:
+            view = memoryview(self._complete)
+            for start in range(0, len(view), SLICE_BYTES):
+                await send({"type": "http.response.body", "body": view[start:start + SLICE_BYTES], "more_body": True})
+        elif not await self._stream_chunks(send):
+            return  # failed mid-stream: no final chunk, the server closes the connection
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _stream_chunks(self, send) -> bool:
+        finished = False
         try:
             while True:
                 # Not abandoned on cancellation: a disconnect waits for the current chunk, then closes.
                 chunk = await anyio.to_thread.run_sync(next, self._chunks, None, limiter=self._limiter)
                 if chunk is None:
-                    break
+                    finished = True
+                    return True
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except MidStreamFailure as failure:
+            finished = True  # the generator has ended
             log.info("query %s failed after its result started: %s", self._query_id,
                      failure.error.message.splitlines()[0][:200])
-            return  # without the final chunk: the server closes the connection
+            return False
         finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self._chunks.close)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if not finished:  # the client left (or the send failed): stop the query, free its connection
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self._chunks.close)
