@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_marts_support import MART_MODELS, MART_TESTS, SERVICES, RawEvents, dbt, generate, table_rows, window_vars
+from test_marts_support import (MART_MODELS, MART_TESTS, SERVICES, RawEvents, dbt, generate, mann_whitney_u,
+                                table_rows, welch_t_test, window_vars)
 
 pytestmark = pytest.mark.slow
 
@@ -118,6 +119,29 @@ def test_ctr_by_exp_group_per_day_and_over_the_range(warehouse):
     over_range = query(warehouse, "select exp_group, uniqExact(user_id), sum(views), sum(likes) "
                                   "from analytics.agg_experiment_users_daily group by exp_group")
     assert {group: (users, views, likes) for group, users, views, likes in over_range} == raw.feed_by_group()
+
+
+def test_ab_test_analysis_p_values_match_a_plain_python_welch_test(warehouse, endpoint):
+    dbt(endpoint, warehouse["work"], "compile", "--select", "ab_test_ctr",
+        "--vars", "{ab_group_a: 1, ab_group_b: 2}")
+    compiled = warehouse["work"] / "target" / "compiled" / "feedstar" / "analyses" / "ab_test_ctr.sql"
+    readout = {row[0]: row[1:] for row in query(warehouse, compiled.read_text())}
+    ctr = {1: [], 2: []}
+    per_user = {}
+    for (day, user), (views, likes) in warehouse["raw"].feed_day_user.items():
+        totals = per_user.setdefault(user, [0, 0])
+        totals[0] += views
+        totals[1] += likes
+    for user, (views, likes) in per_user.items():
+        group = warehouse["raw"].exp_group[user]
+        if group in ctr and views > 0:
+            ctr[group].append(likes / views)
+    t, p = welch_t_test(ctr[1], ctr[2])
+    users_a, users_b, _, _, statistic, p_value = readout["per_user_welch_t"]
+    assert (users_a, users_b) == (len(ctr[1]), len(ctr[2]))
+    assert statistic == pytest.approx(t, rel=1e-9) and p_value == pytest.approx(p, rel=1e-6)
+    assert readout["per_user_mann_whitney"][4] == mann_whitney_u(ctr[1], ctr[2])
+    assert 0 <= readout["per_user_mann_whitney"][5] <= 1 and 0 <= readout["bucketed_welch_t"][5] <= 1
 
 
 def test_unknown_slices_still_add_up_to_the_totals(warehouse):

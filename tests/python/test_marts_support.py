@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import subprocess
 import sys
@@ -75,9 +76,10 @@ class RawEvents:
             self.days["feed"][user].add(day)
             self.exp_group[user] = group
             self.feed_day_user[(day, user)][0 if action == "view" else 1] += 1
-        sent = client.query("select user_id, toDate(time) from product.message_actions")
-        for user, day in sent.result_rows:  # only the sender is active; receiving is not activity
+        sent = client.query("select user_id, toDate(time), exp_group from product.message_actions")
+        for user, day, group in sent.result_rows:  # only the sender is active; receiving is not activity
             self.days["messenger"][user].add(day)
+            self.exp_group[user] = group
         for service in ("feed", "messenger"):
             for user, days in self.days[service].items():
                 self.days["app"][user] |= days
@@ -147,3 +149,54 @@ class RawEvents:
                 views[group] += user_views
                 likes[group] += user_likes
         return {group: (len(users[group]), views[group], likes[group]) for group in users}
+
+
+def welch_t_test(a: list[float], b: list[float]) -> tuple[float, float]:
+    """(t, two-sided p) of Welch's t-test, t = (mean a - mean b) / se, in plain Python: the
+    p-value is the Student t tail, I_x(df/2, 1/2) with x = df / (df + t^2)."""
+    def mean_var(xs):
+        mean = sum(xs) / len(xs)
+        return mean, sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
+
+    (mean_a, var_a), (mean_b, var_b) = mean_var(a), mean_var(b)
+    se_a, se_b = var_a / len(a), var_b / len(b)
+    t = (mean_a - mean_b) / math.sqrt(se_a + se_b)
+    df = (se_a + se_b) ** 2 / (se_a ** 2 / (len(a) - 1) + se_b ** 2 / (len(b) - 1))
+    return t, regularized_incomplete_beta(df / (df + t * t), df / 2, 0.5)
+
+
+def regularized_incomplete_beta(x: float, a: float, b: float) -> float:
+    """I_x(a, b) by its continued fraction (modified Lentz; Numerical Recipes' betacf)."""
+    if x <= 0 or x >= 1:
+        return 0.0 if x <= 0 else 1.0
+    if x > (a + 1) / (a + b + 2):  # the fraction converges fast only below this point
+        return 1 - regularized_incomplete_beta(1 - x, b, a)
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)) / a
+    tiny, c, d = 1e-300, 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 500):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1) < 1e-15:
+            break
+    return front * result
+
+
+def mann_whitney_u(a: list[float], b: list[float]) -> float:
+    """U of sample a (ties share their mean rank): rank sum of a minus n_a (n_a + 1) / 2."""
+    ranked = sorted([(value, 0) for value in a] + [(value, 1) for value in b])
+    rank_sum_a, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mean_rank = (i + 1 + j) / 2
+        rank_sum_a += mean_rank * sum(1 for k in range(i, j) if ranked[k][1] == 0)
+        i = j
+    return rank_sum_a - len(a) * (len(a) + 1) / 2

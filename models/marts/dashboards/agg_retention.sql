@@ -46,11 +46,11 @@ members as (
         service,
         user_id,
         first_service_date,
-        any(source) as source,
-        any(os) as os,
-        any(country) as country,
-        any(age_bucket) as age_bucket,
-        any(exp_group) as exp_group,
+        argMin(source, active_date) as source,
+        argMin(os, active_date) as os,
+        argMin(country, active_date) as country,
+        argMin(age_bucket, active_date) as age_bucket,
+        argMin(exp_group, active_date) as exp_group,
         groupUniqArray(toUInt16(active_date - first_service_date)) as active_day_numbers,
         max(toUInt16(active_date - first_service_date)) as last_active_day_number
     from service_days

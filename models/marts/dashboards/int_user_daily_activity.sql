@@ -68,38 +68,42 @@ user_days as (
     group by date, user_id
 ),
 
+-- ClickHouse names a joined table's qualified column `table.column`; the aliases
+-- give the columns their plain names, so they are not self-aliases here.
+-- noqa: disable=AL09
 final as (
     select
-        user_days.date,
-        user_days.user_id,
+        user_days.date as date,
+        user_days.user_id as user_id,
         toUInt8(user_days.views + user_days.likes > 0) as is_feed_active,
         toUInt8(user_days.messages_sent > 0) as is_messenger_active,
         toUInt8(user_days.messages_received > 0) as is_receiver,
-        user_days.views,
-        user_days.likes,
-        user_days.posts,
-        user_days.messages_sent,
-        user_days.messages_received,
-        user_days.avg_view_to_like_seconds,
-        user_days.avg_time_between_messages_sent,
-        users.first_active_date,
-        users.first_feed_date,
-        users.first_messenger_date,
+        user_days.views as views,
+        user_days.likes as likes,
+        user_days.posts as posts,
+        user_days.messages_sent as messages_sent,
+        user_days.messages_received as messages_received,
+        user_days.avg_view_to_like_seconds as avg_view_to_like_seconds,
+        user_days.avg_time_between_messages_sent as avg_time_between_messages_sent,
+        users.first_active_date as first_active_date,
+        users.first_feed_date as first_feed_date,
+        users.first_messenger_date as first_messenger_date,
         -- Slices use the attributes the user had that day (the source's events carry the
         -- acting user's attributes as of the event), so a day's slices never change when a
         -- user later moves city or changes os. Receive-only users have none (NULL).
-        day_attributes.gender,
-        day_attributes.age,
-        day_attributes.source,
-        day_attributes.os,
-        day_attributes.country,
-        day_attributes.city,
-        day_attributes.exp_group,
+        day_attributes.gender as gender,
+        day_attributes.age as age,
+        day_attributes.source as source,
+        day_attributes.os as os,
+        day_attributes.country as country,
+        day_attributes.city as city,
+        day_attributes.exp_group as exp_group,
         {{ marts_age_bucket('day_attributes.age') }} as age_bucket
     from user_days
     left join users on user_days.user_id = users.user_id
     left join day_attributes
         on user_days.date = day_attributes.date and user_days.user_id = day_attributes.user_id
 )
+-- noqa: enable=AL09
 
 select * from final
