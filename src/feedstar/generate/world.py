@@ -37,11 +37,11 @@ CAMPAIGN_DAY_OFFSET = 9    # the 10th day: an ad campaign brings extra, poorly r
 BLACKOUT_DAY_OFFSET = 14   # the 15th day: BLACKOUT_CITIES are silent
 
 # Users who signed up before the window, so day one already has a returning audience.
-PRE_WINDOW_DAYS = 120
+PRE_WINDOW_DAYS = 90
 
 USERS = {
-    "pre_window_daily_signups": 500.0,   # per day, before --start
-    "daily_signups": 1400.0,             # per day, inside the window
+    "pre_window_daily_signups": 1000.0,  # per day, before --start
+    "daily_signups": 1000.0,             # per day, inside the window
     "monday_signup_factor": 0.7,         # fewer new users on Mondays
     "campaign_extra_factor": 2.6,        # campaign day: 1 + 2.6 = 3.6x the usual new users
     "male_share": 0.55,
@@ -57,12 +57,15 @@ USERS = {
     "exp_groups": 5,
 }
 
-# Retention: P(active on day signup+a) = activity * (floor + (first - floor) * exp(-a / tau)),
-# activity being a per-user propensity with mean 1.  Everyone is active on the sign-up day.
+# Retention: P(active on day signup+a) =
+#     activity * (floor * exp(-a / fade) + (first - floor) * exp(-a / tau))
+# a quick early drop (tau) to a plateau that itself fades slowly (fade), activity being a
+# per-user propensity with mean 1.  Everyone is active on the sign-up day.  Tuned so that
+# feed DAU is about 19k on the first day and 23k on the 60th at scale 1.
 RETENTION = {
-    "organic": {"first": 0.60, "floor": 0.20, "tau": 10.0},
-    "ads": {"first": 0.45, "floor": 0.08, "tau": 5.0},
-    "campaign": {"first": 0.30, "floor": 0.02, "tau": 2.0},
+    "organic": {"first": 0.65, "floor": 0.45, "tau": 10.0, "fade": 90.0},
+    "ads": {"first": 0.50, "floor": 0.20, "tau": 5.0, "fade": 45.0},
+    "campaign": {"first": 0.30, "floor": 0.03, "tau": 2.0, "fade": 20.0},
 }
 MONDAY_ACTIVITY_FACTOR = 0.93
 
@@ -71,7 +74,7 @@ FEED = {
     "max_views_per_day": 400,
     "like_rate": 0.20,              # mean per-user like probability per view (CTR)
     "treated_exp_group": 2,         # this group's like rate is shifted ...
-    "treated_like_factor": 1.08,    # ... by this factor: an A/B test has something to find
+    "treated_like_factor": 1.10,    # ... by this factor: an A/B test has something to find
     "like_without_view_share": 0.04,  # likes of a post the user did not view that day
     "posts_per_day": 150.0,
     "post_age_mean_days": 2.5,      # views of a post fade with its age ...
