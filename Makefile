@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export FEEDSTAR_CH_PORT := $(PORT)
 
-.PHONY: install demo test lint bench stop serve clean-data
+.PHONY: install install-airflow demo test lint bench stop serve clean-data
 
 $(BIN)/feedstar: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
 
 install: $(BIN)/feedstar profiles.yml
+
+## Optional: Airflow for dags/feedstar_daily.py; requirements.lock holds the core's versions.
+install-airflow: install
+	$(BIN)/pip install -q -c requirements.lock -r requirements-airflow.txt
 
 ## Start the embedded ClickHouse endpoint in the background (idempotent).
 serve: install

@@ -1,0 +1,135 @@
+"""Run `dbt build` for one logical day and read back what dbt says happened.
+
+The load of day D is exactly what a person would type (docs/contracts.md):
+`dbt build --vars '{start_date: D, end_date: D}'`; the models apply lookback_days.  dbt's
+own run_results.json is the record of which node failed; it is removed before each run
+so a stale file from an earlier run can never be blamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FAILED_STATUSES = ("error", "fail", "runtime error")
+
+
+class DbtBuildFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DbtCommand:
+    executable: str
+    project_dir: str
+    profiles_dir: str
+    target: str
+    target_path: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    def argv(self, day: dt.date) -> list[str]:
+        window = json.dumps({"start_date": day.isoformat(), "end_date": day.isoformat()})
+        return [
+            self.executable, "build",
+            "--vars", window,
+            "--project-dir", self.project_dir,
+            "--profiles-dir", self.profiles_dir,
+            "--target", self.target,
+            # Our own target and log dirs: other dbt users of the checkout keep theirs.
+            "--target-path", self.target_path,
+            "--log-path", os.path.join(self.target_path, "logs"),
+            "--no-use-colors",
+        ]
+
+    @property
+    def run_results_path(self) -> Path:
+        return Path(self.target_path) / "run_results.json"
+
+    @property
+    def manifest_path(self) -> Path:
+        return Path(self.target_path) / "manifest.json"
+
+
+@dataclass(frozen=True)
+class NodeFailure:
+    unique_id: str
+    status: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.unique_id} ({self.status}): {self.message}"
+
+
+def run_dbt_build(command: DbtCommand, day: dt.date, log: logging.Logger) -> dict[str, int]:
+    """Run the build, streaming dbt's output to `log`; node counts per status, or DbtBuildFailed."""
+    if not Path(command.executable).exists():
+        raise DbtBuildFailed(f"dbt executable not found: {command.executable} (set FEEDSTAR_DBT_EXECUTABLE)")
+    command.run_results_path.unlink(missing_ok=True)
+    argv = command.argv(day)
+    log.info("running: %s", " ".join(argv))
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **command.env}
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as process:
+        for line in process.stdout:
+            log.info("dbt | %s", line.rstrip())
+    counts = status_counts(command.run_results_path)
+    failures = failed_nodes(command.run_results_path)
+    if process.returncode != 0 or failures:
+        reasons = "; ".join(str(failure) for failure in failures) or "see the dbt output above"
+        raise DbtBuildFailed(f"dbt build for {day} failed (exit {process.returncode}): {reasons}")
+    return counts
+
+
+def failed_nodes(run_results_path: Path) -> list[NodeFailure]:
+    """The nodes (models, snapshots, tests) dbt reported as failed; [] if there is no record."""
+    results = _results(run_results_path)
+    return [
+        NodeFailure(result["unique_id"], result["status"], _one_line(result.get("message") or ""))
+        for result in results
+        if result.get("status") in FAILED_STATUSES
+    ]
+
+
+def status_counts(run_results_path: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in _results(run_results_path):
+        counts[result.get("status", "unknown")] = counts.get(result.get("status", "unknown"), 0) + 1
+    return counts
+
+
+def built_tables(manifest_path: Path) -> list[tuple[str, str]]:
+    """(schema, table) of every model and snapshot dbt materializes as a table (not views)."""
+    if not manifest_path.exists():
+        return []
+    manifest = json.loads(manifest_path.read_text())
+    tables = set()
+    for node in manifest.get("nodes", {}).values():
+        materialized = node.get("config", {}).get("materialized")
+        if node.get("resource_type") in ("model", "snapshot") and materialized not in ("view", "ephemeral"):
+            tables.add((node["schema"], node.get("alias") or node["name"]))
+    return sorted(tables)
+
+
+def execution_seconds(run_results_path: Path) -> float:
+    """dbt's elapsed time for running the nodes (after start-up and parsing); 0 if unknown."""
+    try:
+        return float(json.loads(run_results_path.read_text()).get("elapsed_time") or 0)
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _results(run_results_path: Path) -> list[dict]:
+    if not run_results_path.exists():
+        return []
+    try:
+        return json.loads(run_results_path.read_text()).get("results", [])
+    except (OSError, ValueError):
+        return []
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())[:500]
