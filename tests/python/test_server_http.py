@@ -125,3 +125,9 @@ def test_urlencoded_body_is_query_text_as_on_a_server(endpoint):
     # curl -d 'SELECT 1' sends application/x-www-form-urlencoded: ClickHouse reads it as SQL.
     answer = http(endpoint, "POST", {}, b"SELECT 5", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert answer.body == b"5\n"
+
+
+def test_unknown_path_and_method(endpoint):
+    assert http(endpoint, "GET", {"query": "SELECT 1"}, path="/nope").status == 404
+    assert http(endpoint, "PUT", {}, b"SELECT 1").status == 405
+    assert http(endpoint, "GET", path="/ping").body == b"Ok.\n"

@@ -1,4 +1,4 @@
-"""The ClickHouse HTTP interface over the engine, as a Starlette app.
+"""The ClickHouse HTTP interface over the engine, as a small ASGI app (Starlette requests/responses).
 
 `/ping` and `GET /` answer on the event loop, so a long query (running in a worker
 thread) never starves them.  Query results stream block by block from chDB to the
@@ -11,11 +11,8 @@ import logging
 import socket
 import uuid
 
-import anyio
-from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from feedstar.server import compression
 from feedstar.server.auth import Users
@@ -31,6 +28,7 @@ from feedstar.server.responses import (
     new_exception_tag,
     with_failure_as_exception,
 )
+from feedstar.server.workers import Workers
 
 log = logging.getLogger("feedstar.server")
 
@@ -49,10 +47,10 @@ WORKER_THREADS = 32
 
 
 def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-               display_name: str | None = None) -> Starlette:
+               display_name: str | None = None):
     executor = Executor(engine)
     display_name = display_name or socket.gethostname()
-    limiter = anyio.CapacityLimiter(WORKER_THREADS)
+    workers = Workers(WORKER_THREADS)
 
     def base_headers(query_id: str) -> dict:
         return {
@@ -86,8 +84,7 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
             encoding = compression.choose_encoding(request.headers.get("accept-encoding")) \
                 if decoded.enable_compression else None
             # One worker-thread hop runs the query and, for a complete result, compresses it too.
-            outcome: Outcome = await anyio.to_thread.run_sync(
-                run_and_encode, executor, decoded, user, body, encoding, limiter=limiter)
+            outcome: Outcome = await workers.run(run_and_encode, executor, decoded, user, body, encoding)
         except ClickHouseError as error:
             log.info("query %s failed: %s", query_id, error.message.splitlines()[0][:200])
             return error_response(error, query_id)
@@ -104,17 +101,29 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
         if outcome.complete is not None and len(outcome.complete) <= SLICE_BYTES:
             return Response(outcome.complete, headers=headers, media_type=media_type)  # the common, small case
         if outcome.complete is not None:
-            return ResultStream(limiter, query_id, complete=outcome.complete, headers=headers, media_type=media_type)
+            return ResultStream(workers, query_id, complete=outcome.complete, headers=headers, media_type=media_type)
         chunks = with_failure_as_exception(outcome.chunks, engine.version, tag)
         if encoding:
             chunks = compressed(chunks, compression.compressor(encoding))
-        return ResultStream(limiter, query_id, chunks=chunks, headers=headers, media_type=media_type)
+        return ResultStream(workers, query_id, chunks=chunks, headers=headers, media_type=media_type)
 
-    routes = [
-        Route("/ping", ping, methods=["GET", "HEAD"]),
-        Route("/", handle, methods=["GET", "HEAD", "POST"]),
-    ]
-    return Starlette(routes=routes)
+    async def app(scope, receive, send) -> None:
+        """Two routes and no middleware: this sits on every query's path."""
+        if scope["type"] != "http":
+            return  # lifespan is off (see run.py); websockets are not served
+        path, method = scope["path"], scope["method"]
+        if path == "/ping" and method in ("GET", "HEAD"):
+            response = await ping(Request(scope, receive))
+        elif path == "/" and method in ("GET", "HEAD", "POST"):
+            response = await handle(Request(scope, receive))
+        elif path in ("/", "/ping"):
+            response = PlainTextResponse("Method Not Allowed\n", status_code=405)
+        else:
+            response = PlainTextResponse(f"There is no handle {path}\n", status_code=404)
+        await response(scope, receive, send)
+
+    app.workers = workers
+    return app
 
 
 def run_and_encode(executor: Executor, decoded: QueryRequest, user, body: bytes, encoding: str | None) -> Outcome:

@@ -80,12 +80,11 @@ class ResultStream(StreamingResponse):
     event loop directly; a streaming one is pulled chunk by chunk in worker threads.
     """
 
-    def __init__(self, limiter: anyio.CapacityLimiter, query_id: str, chunks=None, complete: bytes | None = None,
-                 **kwargs):
+    def __init__(self, workers, query_id: str, chunks=None, complete: bytes | None = None, **kwargs):
         super().__init__(iter(()), **kwargs)
         self._chunks = chunks
         self._complete = complete
-        self._limiter = limiter
+        self._workers = workers
         self._query_id = query_id
 
     async def stream_response(self, send) -> None:
@@ -102,8 +101,8 @@ class ResultStream(StreamingResponse):
         finished = False
         try:
             while True:
-                # Not abandoned on cancellation: a disconnect waits for the current chunk, then closes.
-                chunk = await anyio.to_thread.run_sync(next, self._chunks, None, limiter=self._limiter)
+                # A disconnect (cancellation) waits for the current chunk, then the source is closed.
+                chunk = await self._workers.run_to_completion(next, self._chunks, None)
                 if chunk is None:
                     finished = True
                     return True
@@ -116,4 +115,4 @@ class ResultStream(StreamingResponse):
         finally:
             if not finished:  # the client left (or the send failed): stop the query, free its connection
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self._chunks.close)
+                    await self._workers.run(self._chunks.close)

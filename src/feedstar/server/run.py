@@ -50,7 +50,8 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8123, user: str = "def
     log.info("feedstar endpoint (ClickHouse %s over chDB) on http://%s:%d data=%s pid=%d",
              engine.version, host, sock.getsockname()[1], engine.path, os.getpid())
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=30,
-                            limit_concurrency=512, http="auto", loop="auto")  # httptools + uvloop if installed
+                            limit_concurrency=512, http="auto", loop="auto",  # httptools + uvloop if installed
+                            lifespan="off")
     server = uvicorn.Server(config)
     # uvicorn turns SIGTERM/SIGINT into a graceful shutdown, then re-raises the signal under
     # the handler that was in place before it started: make that a no-op so that the

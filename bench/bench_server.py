@@ -1,0 +1,189 @@
+"""Benchmark: the embedded endpoint (`feedstar serve`) against chDB in-process.
+
+    python -m bench.bench_server [--rounds 5] [--rows 1000000] [--pings 300]
+
+Starts its own endpoint on a throwaway directory and, since chDB allows one data path per
+process, a child process that runs the same work on chDB in-process on its own throwaway
+directory.  Both build the same 5-column table from numbers() (deterministic), then the
+rounds alternate between the two sides so that background load hits both alike:
+
+* SELECT of all rows into a pyarrow Table: clickhouse-connect `query_arrow` vs
+  chDB `query(sql, "ArrowTable")`; and into a pandas DataFrame (`query_df` vs "DataFrame");
+* insert of the same rows from a pyarrow Table: `insert_arrow` vs
+  `INSERT ... SELECT * FROM Python(table)`.
+
+Figures are medians over the rounds.  Targets (issue 2): SELECT 1 round trip <= 2 ms;
+SELECT and insert through the endpoint <= 1.5x in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TABLE_DDL = ("CREATE TABLE {name} (id UInt64, bucket UInt32, score Float64, label String, day Date) "
+             "ENGINE = MergeTree ORDER BY id")
+FILL_SQL = ("INSERT INTO bench_rows SELECT number, number % 1000, number / 3, "
+            "concat('user', toString(number % 977)), toDate('2025-01-01') + number % 90 FROM numbers({rows})")
+SELECT_SQL = "SELECT id, bucket, score, label, day FROM bench_rows"
+TARGET_PING_MS = 2.0
+TARGET_RATIO = 1.5
+
+
+# --- the in-process side (runs in a child process) ---------------------------------------
+def in_process_child(rows: int) -> None:
+    """Answer commands on stdin with elapsed seconds on stdout, on chDB in-process."""
+    import chdb
+
+    path = tempfile.mkdtemp(prefix="bench-inproc-")
+    try:
+        connection = chdb.connect(f"file:{path}")
+        setup(lambda sql: connection.query(sql), rows)
+        arrow_rows = connection.query(SELECT_SQL, "ArrowTable")
+        commands = {
+            "ping": lambda: connection.query("SELECT 1", "TabSeparated"),
+            "select_arrow": lambda: connection.query(SELECT_SQL, "ArrowTable"),
+            "select_df": lambda: connection.query(SELECT_SQL, "DataFrame"),
+            "insert": lambda: insert_in_process(connection, arrow_rows),
+        }
+        print("ready", flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "truncate":
+                connection.query("TRUNCATE TABLE bench_insert")
+                print(json.dumps(0), flush=True)
+                continue
+            started = time.perf_counter()
+            commands[command]()
+            print(json.dumps(time.perf_counter() - started), flush=True)
+        connection.close()
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def insert_in_process(connection, arrow_rows) -> None:
+    # chDB's Python() table function reads the variable named in the query from this frame.
+    connection.query("INSERT INTO bench_insert SELECT * FROM Python(arrow_rows)")
+
+
+def setup(run, rows: int) -> None:
+    run(TABLE_DDL.format(name="bench_rows"))
+    run(TABLE_DDL.format(name="bench_insert"))
+    run(FILL_SQL.format(rows=int(rows)))
+
+
+class InProcess:
+    """The parent's handle on the child process."""
+
+    def __init__(self, rows: int):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_server", "--in-process-child", "--rows", str(rows)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def time(self, command: str) -> float:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(60)
+
+
+# --- the endpoint side ---------------------------------------------------------------------
+def start_endpoint():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "python"))
+    from endpoint import start_endpoint as start  # the tests' helper: free port, waits for /ping
+
+    data_dir = tempfile.mkdtemp(prefix="bench-endpoint-")
+    return start(os.path.join(data_dir, "data")), data_dir
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median_ms(samples) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pings", type=int, default=300)
+    parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.in_process_child:
+        in_process_child(args.rows)
+        return 0
+
+    endpoint, data_dir = start_endpoint()
+    in_process = InProcess(args.rows)
+    try:
+        client = endpoint.client()
+        setup(client.command, args.rows)
+        arrow_rows = client.query_arrow(SELECT_SQL)
+        assert arrow_rows.num_rows == args.rows
+
+        for _ in range(30):  # warm-up: connections, code paths
+            client.query("SELECT 1")
+            in_process.time("ping")
+        ping = [timed(lambda: client.query("SELECT 1")) for _ in range(args.pings)]
+        ping_in_process = [in_process.time("ping") for _ in range(args.pings)]
+
+        samples = {key: ([], []) for key in ("select_arrow", "select_df", "insert")}
+        client.query_arrow(SELECT_SQL)  # warm-up of both sides
+        in_process.time("select_arrow")
+        for _ in range(args.rounds):
+            samples["select_arrow"][0].append(timed(lambda: client.query_arrow(SELECT_SQL)))
+            samples["select_arrow"][1].append(in_process.time("select_arrow"))
+            samples["select_df"][0].append(timed(lambda: client.query_df(SELECT_SQL)))
+            samples["select_df"][1].append(in_process.time("select_df"))
+            client.command("TRUNCATE TABLE bench_insert")
+            in_process.time("truncate")
+            samples["insert"][0].append(timed(lambda: client.insert_arrow("bench_insert", arrow_rows)))
+            samples["insert"][1].append(in_process.time("insert"))
+        inserted = client.query("SELECT count() FROM bench_insert").result_rows[0][0]
+        assert inserted == args.rows, inserted
+    finally:
+        in_process.close()
+        endpoint.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    report(args, ping, ping_in_process, samples)
+    return 0
+
+
+def report(args, ping, ping_in_process, samples) -> None:
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"bench_server: {args.rows:,} rows x 5 columns, {args.rounds} rounds, {args.pings} pings; medians "
+          f"(load average {load} on {os.cpu_count()} cores)")
+    ping_ms = median_ms(ping)
+    verdict = "ok" if ping_ms <= TARGET_PING_MS else "MISSED"
+    print(f"  SELECT 1 round trip, clickhouse-connect   {ping_ms:8.2f} ms   (target <= {TARGET_PING_MS} ms: {verdict}; "
+          f"chDB in-process {median_ms(ping_in_process):.2f} ms)")
+    labels = {"select_arrow": "SELECT all rows -> Arrow table ",
+              "select_df": "SELECT all rows -> DataFrame   ",
+              "insert": "INSERT all rows from Arrow     "}
+    for key, label in labels.items():
+        endpoint_ms, in_process_ms = median_ms(samples[key][0]), median_ms(samples[key][1])
+        ratio = endpoint_ms / in_process_ms
+        target = "" if key == "select_df" else \
+            f"   (target <= {TARGET_RATIO}x: {'ok' if ratio <= TARGET_RATIO else 'MISSED'})"
+        print(f"  {label} endpoint {endpoint_ms:8.1f} ms | in-process {in_process_ms:8.1f} ms | "
+              f"ratio {ratio:5.2f}x{target}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
