@@ -14,10 +14,12 @@ PLAN_FLAGS = ("start", "days", "scale", "seed", "late_share")
 
 @click.command()
 @click.option("--start", default=None, metavar="YYYY-MM-DD", help="First day. Default: DAYS days before today.")
-@click.option("--days", default=DEFAULT_DAYS, type=int, show_default=True, help="Number of days (window ends yesterday by default).")
-@click.option("--scale", default=1.0, type=float, show_default=True, help="Multiplies users and posts (1 = ~20k feed DAU).")
-@click.option("--seed", default=0, type=int, show_default=True, help="Same seed, same tables.")
-@click.option("--late-share", default=0.0, type=float, show_default=True,
+# Numbers are taken as text and checked by options.make_plan, so a bad value gets the same
+# one-line error as any other (click's own type errors print a multi-line usage block).
+@click.option("--days", default=str(DEFAULT_DAYS), show_default=True, help="Number of days (window ends yesterday by default).")
+@click.option("--scale", default="1", show_default=True, help="Multiplies users and posts (1 = ~20k feed DAU).")
+@click.option("--seed", default="0", show_default=True, help="Same seed, same tables.")
+@click.option("--late-share", default="0", show_default=True,
               help="Share (0..1) of the last day's events inserted only when the next day is generated.")
 @click.option("--append-day", is_flag=True, help="Add the day after the last one present (same seed, scale, late share).")
 @click.option("--url", envvar=URL_ENV_VAR, default=None,

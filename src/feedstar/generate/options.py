@@ -43,29 +43,42 @@ def parse_date(value: str | dt.date | None, flag: str) -> dt.date | None:
         raise InvalidOptions(f"{flag}: {value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
+def _number(value, flag: str, kind):
+    """`value` as int/float; flags arrive as text from the CLI so every error is one line."""
+    if isinstance(value, bool):
+        raise InvalidOptions(f"{flag}: {value!r} is not a number")
+    if isinstance(value, (int, float)) and (kind is float or isinstance(value, int)):
+        return kind(value)
+    try:
+        return kind(str(value).strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise InvalidOptions(f"{flag}: {value!r} is not {what}") from None
+
+
 def check_days(days) -> int:
-    if not isinstance(days, int) or isinstance(days, bool):
-        raise InvalidOptions(f"--days: {days!r} is not a whole number")
+    days = _number(days, "--days", int)
     if days < 1 or days > MAX_DAYS:
         raise InvalidOptions(f"--days: {days} is out of range (1..{MAX_DAYS})")
     return days
 
 
 def check_scale(scale) -> float:
-    scale = float(scale)
+    scale = _number(scale, "--scale", float)
     if not math.isfinite(scale) or scale <= 0 or scale > MAX_SCALE:
         raise InvalidOptions(f"--scale: {scale:g} is out of range (greater than 0, at most {MAX_SCALE:g})")
     return scale
 
 
 def check_seed(seed) -> int:
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0 or seed > MAX_SEED:
+    seed = _number(seed, "--seed", int)
+    if seed < 0 or seed > MAX_SEED:
         raise InvalidOptions(f"--seed: {seed!r} is out of range (0..{MAX_SEED})")
     return seed
 
 
 def check_late_share(late_share) -> float:
-    late_share = float(late_share)
+    late_share = _number(late_share, "--late-share", float)
     if not math.isfinite(late_share) or late_share < 0 or late_share > 1:
         raise InvalidOptions(f"--late-share: {late_share:g} is out of range (0..1)")
     return late_share

@@ -1,0 +1,95 @@
+"""`feedstar generate` on bad input: a one-line error, a non-zero exit, and `product` untouched.
+
+Each case runs the real click command against a real endpoint that already holds a small
+generated data set, then compares checksums of every `product` table with those taken
+before: a run that fails validation must not have written anything.
+"""
+
+import pytest
+from click.testing import CliRunner
+from endpoint import free_port, start_endpoint
+
+from feedstar.generate.cli import generate
+
+SMALL = ["--days", "3", "--scale", "0.02", "--start", "2025-03-01", "--seed", "11", "--no-progress"]
+
+
+def product_checksums(client) -> dict:
+    """Row count and an order-independent hash sum of every table in `product`."""
+    tables = [name for (name,) in client.query(
+        "select name from system.tables where database = 'product' order by name").result_rows]
+    return {table: client.query(f"select count(), sum(cityHash64(*)) from product.`{table}`").result_rows[0]
+            for table in tables}
+
+
+def invoke(*args):
+    return CliRunner().invoke(generate, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def populated(endpoint):
+    result = invoke(*SMALL, "--url", endpoint.url)
+    assert result.exit_code == 0, result.output
+    client = endpoint.client()
+    before = product_checksums(client)
+    assert before["feed_actions"][0] > 0 and before["message_actions"][0] > 0
+    return endpoint, client, before
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--days", "-1"], "--days: -1 is out of range"),
+    (["--days", "0"], "--days: 0 is out of range"),
+    (["--days", "abc"], "--days: 'abc' is not a whole number"),
+    (["--scale", "0"], "--scale: 0 is out of range"),
+    (["--scale", "-3"], "--scale: -3 is out of range"),
+    (["--start", "2025-02-30"], "--start: '2025-02-30' is not a date"),
+    (["--start", "last monday"], "--start: 'last monday' is not a date"),
+    (["--late-share", "1.5"], "--late-share: 1.5 is out of range"),
+    (["--seed", "-5"], "--seed: -5 is out of range"),
+    (["--append-day", "--seed", "3"], "--append-day reuses the stored data set's parameters; drop --seed"),
+])
+def test_bad_flag_is_one_line_error_and_product_untouched(populated, args, expected):
+    endpoint, client, before = populated
+    result = invoke(*args, "--url", endpoint.url, "--no-progress")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {expected}") and result.output.count("\n") == 1
+    assert product_checksums(client) == before
+
+
+def test_unreachable_url_is_one_line_error(populated):
+    endpoint, client, before = populated
+    url = f"http://127.0.0.1:{free_port()}"
+    result = invoke(*SMALL, "--url", url)
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot reach ClickHouse at {url}: Connection refused\n"
+    assert product_checksums(client) == before
+
+
+def test_malformed_url_and_wrong_password_hide_the_password(populated):
+    endpoint, client, before = populated
+    result = invoke(*SMALL, "--url", "ftp://me:hunter2@127.0.0.1:1")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "hunter2" not in result.output and "not a ClickHouse HTTP URL" in result.output
+    result = invoke(*SMALL, "--url", f"http://nobody:hunter2@127.0.0.1:{endpoint.port}")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "hunter2" not in result.output and "Authentication failed" in result.output
+    assert product_checksums(client) == before
+
+
+def test_flag_validation_happens_before_connecting(populated):
+    # A bad flag with an unreachable URL reports the flag: nothing was even attempted.
+    result = invoke("--days", "-2", "--url", f"http://127.0.0.1:{free_port()}")
+    assert result.output == "Error: --days: -2 is out of range (1..3650)\n"
+
+
+def test_append_day_without_a_data_set_is_refused(tmp_path):
+    fresh = start_endpoint(str(tmp_path / "data"))
+    try:
+        result = invoke("--append-day", "--url", fresh.url, "--no-progress")
+        assert result.exit_code == 1
+        assert result.output == ("Error: --append-day: no generated data set in `product` "
+                                 "(run `feedstar generate` first)\n")
+        # Nothing was created either: no table appeared in `product`.
+        assert fresh.client().command("select count() from system.tables where database = 'product'") == 0
+    finally:
+        fresh.stop()
