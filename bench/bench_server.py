@@ -140,9 +140,10 @@ def main(argv=None) -> int:
             client.query("SELECT 1")
             in_process.time("ping")
         ping = [timed(lambda: client.query("SELECT 1")) for _ in range(args.pings)]
+        ping_raw = raw_http_pings(endpoint, args.pings)
         ping_in_process = [in_process.time("ping") for _ in range(args.pings)]
 
-        samples = {key: ([], []) for key in ("select_arrow", "select_df", "insert")}
+        samples = {key: ([], []) for key in ("select_arrow", "select_df", "select_df_arrow", "insert")}
         client.query_arrow(SELECT_SQL)  # warm-up of both sides
         in_process.time("select_arrow")
         for _ in range(args.rounds):
@@ -150,6 +151,8 @@ def main(argv=None) -> int:
             samples["select_arrow"][1].append(in_process.time("select_arrow"))
             samples["select_df"][0].append(timed(lambda: client.query_df(SELECT_SQL)))
             samples["select_df"][1].append(in_process.time("select_df"))
+            samples["select_df_arrow"][0].append(timed(lambda: client.query_df_arrow(SELECT_SQL)))
+            samples["select_df_arrow"][1].append(samples["select_df"][1][-1])  # the same in-process DataFrame
             client.command("TRUNCATE TABLE bench_insert")
             in_process.time("truncate")
             samples["insert"][0].append(timed(lambda: client.insert_arrow("bench_insert", arrow_rows)))
@@ -161,25 +164,43 @@ def main(argv=None) -> int:
         endpoint.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    report(args, ping, ping_in_process, samples)
+    report(args, ping, ping_raw, ping_in_process, samples)
     return 0
 
 
-def report(args, ping, ping_in_process, samples) -> None:
+def raw_http_pings(endpoint, count: int) -> list[float]:
+    """SELECT 1 over one keep-alive connection with no client library: the endpoint's own share."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", endpoint.port)
+
+    def once():
+        connection.request("POST", "/?wait_end_of_query=1", body=b"SELECT 1 FORMAT Native")
+        connection.getresponse().read()
+
+    for _ in range(30):
+        once()
+    samples = [timed(once) for _ in range(count)]
+    connection.close()
+    return samples
+
+
+def report(args, ping, ping_raw, ping_in_process, samples) -> None:
     load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"bench_server: {args.rows:,} rows x 5 columns, {args.rounds} rounds, {args.pings} pings; medians "
           f"(load average {load} on {os.cpu_count()} cores)")
     ping_ms = median_ms(ping)
     verdict = "ok" if ping_ms <= TARGET_PING_MS else "MISSED"
     print(f"  SELECT 1 round trip, clickhouse-connect   {ping_ms:8.2f} ms   (target <= {TARGET_PING_MS} ms: {verdict}; "
-          f"chDB in-process {median_ms(ping_in_process):.2f} ms)")
+          f"raw HTTP {median_ms(ping_raw):.2f} ms; chDB in-process {median_ms(ping_in_process):.2f} ms)")
     labels = {"select_arrow": "SELECT all rows -> Arrow table ",
               "select_df": "SELECT all rows -> DataFrame   ",
+              "select_df_arrow": "  ... DataFrame via Arrow       ",
               "insert": "INSERT all rows from Arrow     "}
     for key, label in labels.items():
         endpoint_ms, in_process_ms = median_ms(samples[key][0]), median_ms(samples[key][1])
         ratio = endpoint_ms / in_process_ms
-        target = "" if key == "select_df" else \
+        target = "" if key.startswith("select_df") else \
             f"   (target <= {TARGET_RATIO}x: {'ok' if ratio <= TARGET_RATIO else 'MISSED'})"
         print(f"  {label} endpoint {endpoint_ms:8.1f} ms | in-process {in_process_ms:8.1f} ms | "
               f"ratio {ratio:5.2f}x{target}")
