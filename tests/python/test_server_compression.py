@@ -10,7 +10,8 @@ from endpoint import http
 
 CODECS = {
     "lz4": (lz4.frame.compress, lz4.frame.decompress),
-    "zstd": (zstandard.ZstdCompressor().compress, lambda data: zstandard.ZstdDecompressor().decompressobj().decompress(data)),
+    "zstd": (zstandard.ZstdCompressor().compress,
+             lambda data: zstandard.ZstdDecompressor().decompressobj().decompress(data)),
     "gzip": (gzip.compress, gzip.decompress),
     "deflate": (zlib.compress, zlib.decompress),
 }

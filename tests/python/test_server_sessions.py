@@ -95,3 +95,11 @@ def test_a_failed_query_leaves_nothing_behind_in_its_session(endpoint):
     answer = run(endpoint, failing, session, wait_end_of_query="1")
     assert answer.status >= 400 and answer.headers["x-clickhouse-exception-code"] == "395"
     assert ok(endpoint, "SELECT 1", session) == "1\n"
+
+
+def test_session_check_refuses_an_unknown_session(endpoint):
+    answer = run(endpoint, "SELECT 1", new_session(), session_check="1")
+    assert answer.headers["x-clickhouse-exception-code"] == "372" and b"SESSION_NOT_FOUND" in answer.body
+    session = new_session()
+    ok(endpoint, "SET max_block_size = 321", session)  # creates it
+    assert ok(endpoint, "SELECT getSetting('max_block_size')", session, session_check="1") == "321\n"

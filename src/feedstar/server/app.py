@@ -161,6 +161,7 @@ def decode_request(params: list[tuple[str, str]], method: str, compression_defau
         params=query_params,
         session_id=transport.get("session_id") or None,
         session_timeout=session_timeout,
+        session_check=transport.get("session_check", "0") not in ("0", "false", ""),
         query_id=transport.get("query_id"),
         # As on a server: compressed when the client accepts it and `enable_http_compression` is on,
         # from the URL or else the engine's default (1 in chDB; clickhouse-connect reads it and

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import chdb
 
 from feedstar.server.engine_sql import quote_identifier, quote_setting_value, run_statement
+from feedstar.server.errors import ClickHouseError
 from feedstar.server.sessions import Session
 
 log = logging.getLogger("feedstar.server")
@@ -122,14 +123,16 @@ class Engine:
             return sum(len(idle) for idle in self._pool.values())
 
     # -- named sessions (session_id=) ----------------------------------------
-    def session(self, user: str, session_id: str, timeout_s: float) -> Session:
-        """The session's connection, created on first use; the caller must hold `session.lock`."""
+    def session(self, user: str, session_id: str, timeout_s: float, must_exist: bool = False) -> Session:
+        """The session, created on first use (unless `must_exist`: session_check=1); lock it before use."""
         timeout_s = min(max(timeout_s, 1), MAX_SESSION_TIMEOUT_S)
         now = time.monotonic()
         with self._sessions_lock:
             self._reap_expired(now)
             key = (user, session_id)
             session = self._sessions.get(key)
+            if session is None and must_exist:
+                raise ClickHouseError(372, f"Session {session_id} not found", "SESSION_NOT_FOUND")
             if session is None:
                 connection = chdb.connect(f"file:{self.path}")
                 session = Session(connection=connection, timeout_s=timeout_s)

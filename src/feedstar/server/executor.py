@@ -105,7 +105,8 @@ class Executor:
         return ConnectionState(database=request.database, settings=tuple(sorted(settings.items())))
 
     def _run_in_session(self, request, user, full_query, insert) -> Outcome:
-        session = self.engine.session(user.name, request.session_id, request.session_timeout)
+        session = self.engine.session(user.name, request.session_id, request.session_timeout,
+                                      must_exist=request.session_check)
         if not session.lock.acquire(blocking=False):
             raise ClickHouseError(
                 373, f"Session {request.session_id} is locked by a concurrent client.", "SESSION_IS_LOCKED"

@@ -88,6 +88,7 @@ class QueryRequest:
     params: dict[str, str] = field(default_factory=dict)
     session_id: str | None = None
     session_timeout: float = 60.0
+    session_check: bool = False
     query_id: str | None = None
     enable_compression: bool = False
     is_get: bool = False
