@@ -9,16 +9,15 @@ with plain Python over the raw events.  Screenshots land in test-artifacts/.
 import datetime as dt
 import math
 import os
-import subprocess
-import sys
 from collections import defaultdict
 
 import pytest
-from test_dashboard_support import REPO_ROOT, Visit, chromium, readonly_url, start_dashboard
+from test_dashboard_support import Visit, build_marts, chromium, readonly_url, start_dashboard
 
 from feedstar.dashboard.pages import PAGES
 
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Debian chromium")
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"),
+                                reason="needs Debian chromium: apt-get install -y chromium (.ci/run does)")
 
 FIRST, LAST = dt.date(2025, 3, 1), dt.date(2025, 3, 14)
 DAY = dt.date(2025, 3, 10)  # the fixed day whose numbers are checked
@@ -28,16 +27,7 @@ RANGE = f"date_from={FIRST}&date_to={DAY}"
 @pytest.fixture(scope="module")
 def admin(endpoint, tmp_path_factory):
     """The endpoint with a small generated product database and the marts built by dbt."""
-    work = tmp_path_factory.mktemp("dbt")
-    subprocess.run([sys.executable, "-m", "feedstar.cli", "generate", "--url", endpoint.url, "--start", str(FIRST),
-                    "--days", "14", "--scale", "0.01", "--no-progress"], check=True, capture_output=True, timeout=300)
-    env = {**os.environ, "FEEDSTAR_CH_PORT": str(endpoint.port), "DBT_PROFILES_DIR": REPO_ROOT,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
-    result = subprocess.run(
-        [dbt, "run", "--vars", f"{{start_date: {FIRST}, end_date: {LAST}}}", "--target-path", str(work / "target"),
-         "--log-path", str(work / "logs")], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:]
+    build_marts(endpoint, str(tmp_path_factory.mktemp("dbt")), str(FIRST), (LAST - FIRST).days + 1, 0.01)
     return endpoint.client()
 
 

@@ -24,6 +24,25 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def build_marts(endpoint, work: str, first: str, days: int, scale: float) -> None:
+    """Fill `product` with `feedstar generate` and build the marts with `dbt run` (window given explicitly)."""
+    import datetime as dt
+
+    subprocess.run([sys.executable, "-m", "feedstar.cli", "generate", "--url", endpoint.url, "--start", first,
+                    "--days", str(days), "--scale", str(scale), "--no-progress"],
+                   check=True, capture_output=True, timeout=600)
+    last = dt.date.fromisoformat(first) + dt.timedelta(days=days - 1)
+    env = {**os.environ, "FEEDSTAR_CH_PORT": str(endpoint.port), "DBT_PROFILES_DIR": REPO_ROOT,
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "dbt"), "run", "--vars",
+         f"{{start_date: {first}, end_date: {last}}}", "--target-path", os.path.join(work, "target"),
+         "--log-path", os.path.join(work, "logs")],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt run failed:\n{result.stdout[-3000:]}")
+
+
 def readonly_url(endpoint, database: str = "analytics") -> str:
     """The endpoint as the dashboard sees it: its read-only user `dashboard`."""
     return f"http://dashboard@{endpoint.host}:{endpoint.port}/{database}"

@@ -109,7 +109,7 @@ PAGES = (
         Card("experiment_test", "Test for the chosen pair",
              {"type": "table"},
              ("group_a", "group_b", "users_a", "users_b", "user_ctr_mean_a", "user_ctr_mean_b",
-              "t_statistic", "t_test_p_value", "mann_whitney_p_value")),
+              "t_statistic", "t_test_p_value", "mann_whitney_p_value"), wide=True),
         Card("experiment_daily", "CTR per exp_group and day",
              {"type": "line", "x": "date", "y": ["ctr"], "series": "exp_group"},
              ("date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean"), wide=True),
