@@ -18,7 +18,7 @@ with
             toDate({{first_signup_day:Date}} + number) as signup_day,
             if(signup_day < {{start:Date}}, {{pre_window_daily:Float64}}, {{daily:Float64}})
                 * if(toDayOfWeek(signup_day) = 1, {{monday_factor:Float64}}, 1.0)
-                * (0.85 + 0.3 * {uniform('inflow', 'signup_day')}) as expected,
+                * (1 - {{signup_noise:Float64}} / 2 + {{signup_noise:Float64}} * {uniform('inflow', 'signup_day')}) as expected,
             toUInt32(round(expected)) as regular,
             toUInt32(if(signup_day = {{campaign_day:Date}}, round(expected * {{campaign_extra:Float64}}), 0)) as extra
         from numbers({{signup_day_count:UInt32}})
@@ -69,7 +69,8 @@ select
     {{countries:Array(String)}}[country_index] as country,
     {{cities:Array(Array(String))}}[country_index][city_index] as city,
     group_id as exp_group,
-    if(is_changer, signup_day + 1 + toUInt32({uniform('change_when', U)} * 60), null) as changes_on,
+    if(is_changer, greatest(signup_day + 1, {{start:Date}}) + toUInt32({uniform('change_when', U)} * {{change_within_days:UInt32}}), null)
+        as changes_on,
     if(is_changer and not changes_city, if(user_os = 'iOS', 'Android', 'iOS'), user_os) as new_os,
     if(is_changer and changes_city, {{cities:Array(Array(String))}}[country_index][new_city_index], city) as new_city,
     toFloat32(0.4 + 1.2 * {uniform('activity', U)}) as activity,
@@ -91,6 +92,8 @@ def users_params(start: dt.date, end: dt.date, scale: float, seed: int) -> dict:
         "pre_window_daily": u["pre_window_daily_signups"] * scale,
         "daily": u["daily_signups"] * scale,
         "monday_factor": u["monday_signup_factor"],
+        "signup_noise": u["signup_noise"],
+        "change_within_days": u["change_within_days"],
         "campaign_day": start + dt.timedelta(days=world.CAMPAIGN_DAY_OFFSET),
         "campaign_extra": u["campaign_extra_factor"],
         "changer_share": u["changer_share"],

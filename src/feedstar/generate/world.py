@@ -33,7 +33,7 @@ GEOGRAPHY = {
 BLACKOUT_CITIES = ["Moscow", "Saint Petersburg", "Novosibirsk", "Yekaterinburg"]
 
 # Special days, as offsets from --start, so a short window (e.g. --days 21) contains both.
-CAMPAIGN_DAY_OFFSET = 9    # the 10th day: an ad campaign brings extra, poorly retaining users
+CAMPAIGN_DAY_OFFSET = 20   # the 21st day: an ad campaign brings extra, poorly retaining users
 BLACKOUT_DAY_OFFSET = 14   # the 15th day: BLACKOUT_CITIES are silent
 
 # Users who signed up before the window, so day one already has a returning audience.
@@ -42,14 +42,19 @@ PRE_WINDOW_DAYS = 90
 USERS = {
     "pre_window_daily_signups": 1000.0,  # per day, before --start
     "daily_signups": 1000.0,             # per day, inside the window
-    "monday_signup_factor": 0.7,         # fewer new users on Mondays
-    "campaign_extra_factor": 2.6,        # campaign day: 1 + 2.6 = 3.6x the usual new users
+    "signup_noise": 0.16,                # daily sign-ups vary by +-8% around the expectation
+    "monday_signup_factor": 0.65,        # fewer new users on Mondays
+    # Campaign day: 1 + 3.6 = 4.6x the usual sign-ups.  Users who signed up before the window
+    # and show up for the first time also look "new" in the data, so the first-seen count an
+    # analyst measures on that day is ~3.5x that of a usual day.
+    "campaign_extra_factor": 3.6,
     "male_share": 0.55,
     "ios_share": 1.0 / 3.0,
     "ads_share": 0.45,                   # of ordinary sign-ups; campaign users are all ads
     "messenger_only_share": 0.06,        # never use the feed
     "messenger_too_share": 0.30,         # use the feed and the messenger
-    "changer_share": 0.04,               # move to another city or switch os once
+    "changer_share": 0.05,               # move to another city or switch os once ...
+    "change_within_days": 60,            # ... within 60 days of sign-up or of --start
     "city_change_share": 0.7,            # of changers; the rest switch os
     "age_min": 14,
     "age_mean_above_min": 11.0,          # exponential: skewed young, a thin 60+ tail
