@@ -82,6 +82,14 @@ def test_flag_validation_happens_before_connecting(populated):
     assert result.output == "Error: --days: -2 is out of range (1..3650)\n"
 
 
+def test_if_absent_leaves_an_existing_data_set_alone(populated):
+    endpoint, client, before = populated
+    result = invoke("--if-absent", "--seed", "99", "--url", endpoint.url, "--no-progress")
+    assert result.exit_code == 0
+    assert result.output.endswith("already holds 2025-03-01..2025-03-03 (seed 11, scale 0.02); --if-absent: nothing to do\n")
+    assert product_checksums(client) == before
+
+
 def test_append_day_without_a_data_set_is_refused(tmp_path):
     fresh = start_endpoint(str(tmp_path / "data"))
     try:
@@ -91,5 +99,9 @@ def test_append_day_without_a_data_set_is_refused(tmp_path):
                                  "(run `feedstar generate` first)\n")
         # Nothing was created either: no table appeared in `product`.
         assert fresh.client().command("select count() from system.tables where database = 'product'") == 0
+        # --if-absent on the empty endpoint does generate.
+        result = invoke("--if-absent", "--days", "1", "--scale", "0.01", "--url", fresh.url, "--no-progress")
+        assert result.exit_code == 0, result.output
+        assert fresh.client().command("select count() > 0 from product.feed_actions") == 1
     finally:
         fresh.stop()

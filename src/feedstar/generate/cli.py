@@ -24,9 +24,10 @@ PLAN_FLAGS = ("start", "days", "scale", "seed", "late_share")
 @click.option("--append-day", is_flag=True, help="Add the day after the last one present (same seed, scale, late share).")
 @click.option("--url", envvar=URL_ENV_VAR, default=None,
               help=f"ClickHouse HTTP URL, e.g. http://user:pass@127.0.0.1:8123 (env {URL_ENV_VAR}; default http://127.0.0.1:8123).")
+@click.option("--if-absent", is_flag=True, help="Do nothing if `product` already holds a generated data set.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.pass_context
-def generate(ctx, start, days, scale, seed, late_share, append_day, url, no_progress):
+def generate(ctx, start, days, scale, seed, late_share, append_day, url, if_absent, no_progress):
     """Generate the realistic product database (`product.feed_actions`, `product.message_actions`)."""
     url = url or default_url()
     try:
@@ -41,6 +42,11 @@ def generate(ctx, start, days, scale, seed, late_share, append_day, url, no_prog
         else:
             plan = make_plan(start=start, days=days, scale=scale, seed=seed, late_share=late_share)
             client = get_client(url)
+            existing = run.read_meta(client) if if_absent else None
+            if existing is not None:
+                click.echo(f"product @ {redact(url)} already holds {existing.start}..{existing.end} "
+                           f"(seed {existing.seed}, scale {existing.scale:g}); --if-absent: nothing to do")
+                return
             summary = run.generate(client, plan, progress=not no_progress)
     except (InvalidOptions, ClickHouseUnreachable) as exc:
         raise click.ClickException(str(exc)) from None
