@@ -1,8 +1,9 @@
 """Run a generation: users, then each day built in a stage table and swapped into place.
 
 Each day is written to `_*_stage` and moved with `REPLACE PARTITION`, so a re-run replaces
-the day, never appends, and a run killed mid-way leaves every day either old or new, never
-partial.  `--late-share`: the last day present holds back that share of its events; they
+the day, never appends, and a run killed mid-way leaves every day of each table either old
+or new, never partial (a killed full run with a new seed can leave old and new days side by
+side; re-run it to finish).  `--late-share`: the last day present holds back that share of its events; they
 are added (the day is rebuilt complete) when the next day is generated or appended.
 """
 
@@ -17,7 +18,7 @@ from tqdm import tqdm
 from . import events_sql, schema, users_sql
 from .options import InvalidOptions, Plan
 
-# Stage tables are emptied before each day; REPLACE PARTITION from an empty stage (a day on
+# Stage tables are emptied before each batch; REPLACE PARTITION from an empty stage (a day on
 # which nothing happened, at a tiny scale) must still clear the target's day.
 REPLACE_SETTINGS = {"allow_replace_partition_from_empty_source": 1}
 
@@ -25,8 +26,6 @@ REPLACE_SETTINGS = {"allow_replace_partition_from_empty_source": 1}
 # core busy and amortise the per-query cost (analysing the generator's SQL alone takes
 # ~0.1-0.5 s), few enough to bound memory and the work a killed run loses.
 DAYS_PER_BATCH_AT_SCALE_1 = 6
-
-
 # ClickHouse refuses an INSERT block spanning more than 100 partitions (max_partitions_per_insert_block).
 MAX_DAYS_PER_BATCH = 50
 
