@@ -71,15 +71,20 @@ class RawEvents:
         self.days = {service: defaultdict(set) for service in SERVICES}
         self.exp_group = {}
         self.feed_day_user = defaultdict(lambda: [0, 0])  # (day, user) -> [views, likes]
-        feed = client.query("select user_id, toDate(time), action, exp_group from product.feed_actions")
-        for user, day, action, group in feed.result_rows:
-            self.days["feed"][user].add(day)
-            self.exp_group[user] = group
-            self.feed_day_user[(day, user)][0 if action == "view" else 1] += 1
-        sent = client.query("select user_id, toDate(time), exp_group from product.message_actions")
-        for user, day, group in sent.result_rows:  # only the sender is active; receiving is not activity
-            self.days["messenger"][user].add(day)
-            self.exp_group[user] = group
+        # The staging rules (models/staging): an exact duplicate event counts once, and an
+        # event without a user, post or receiver, or with an unknown action, is dropped.
+        feed = set(client.query("select * from product.feed_actions").result_rows)
+        for user, post, action, time, *_, group in feed:
+            if user and post and action in ("view", "like"):
+                day = time.date()
+                self.days["feed"][user].add(day)
+                self.exp_group[user] = group
+                self.feed_day_user[(day, user)][0 if action == "view" else 1] += 1
+        sent = set(client.query("select * from product.message_actions").result_rows)
+        for user, receiver, time, *_, group in sent:  # only the sender is active, never the receiver
+            if user and receiver:
+                self.days["messenger"][user].add(time.date())
+                self.exp_group[user] = group
         for service in ("feed", "messenger"):
             for user, days in self.days[service].items():
                 self.days["app"][user] |= days

@@ -85,9 +85,11 @@ final as (
         user_days.messages_received as messages_received,
         user_days.avg_view_to_like_seconds as avg_view_to_like_seconds,
         user_days.avg_time_between_messages_sent as avg_time_between_messages_sent,
-        users.first_active_date as first_active_date,
-        users.first_feed_date as first_feed_date,
-        users.first_messenger_date as first_messenger_date,
+        -- first days as known on the row's date: a receive-only row of a user who becomes
+        -- active later gets NULL, so it is the same whether built then or rebuilt later
+        if(users.first_active_date <= user_days.date, users.first_active_date, null) as first_active_date,
+        if(users.first_feed_date <= user_days.date, users.first_feed_date, null) as first_feed_date,
+        if(users.first_messenger_date <= user_days.date, users.first_messenger_date, null) as first_messenger_date,
         -- Slices use the attributes the user had that day (the source's events carry the
         -- acting user's attributes as of the event), so a day's slices never change when a
         -- user later moves city or changes os. Receive-only users have none (NULL).
