@@ -16,13 +16,13 @@ PLAN_FLAGS = ("start", "days", "scale", "seed", "late_share")
 @click.option("--start", default=None, metavar="YYYY-MM-DD", help="First day. Default: DAYS days before today.")
 # Numbers are taken as text and checked by options.make_plan, so a bad value gets the same
 # one-line error as any other (click's own type errors print a multi-line usage block).
-@click.option("--days", default=str(DEFAULT_DAYS), show_default=True, help="Number of days (window ends yesterday by default).")
-@click.option("--scale", default="1", show_default=True, help="Multiplies users and posts (1 = ~20k feed DAU).")
-@click.option("--seed", default="0", show_default=True, help="Same seed, same tables.")
-@click.option("--late-share", default="0", show_default=True,
+@click.option("--days", default=str(DEFAULT_DAYS), show_default=True, metavar="N", help="Number of days (window ends yesterday by default).")
+@click.option("--scale", default="1", show_default=True, metavar="X", help="Multiplies users and posts (1 = ~20k feed DAU).")
+@click.option("--seed", default="0", show_default=True, metavar="S", help="Same seed, same tables.")
+@click.option("--late-share", default="0", show_default=True, metavar="X",
               help="Share (0..1) of the last day's events inserted only when the next day is generated.")
 @click.option("--append-day", is_flag=True, help="Add the day after the last one present (same seed, scale, late share).")
-@click.option("--url", envvar=URL_ENV_VAR, default=None,
+@click.option("--url", envvar=URL_ENV_VAR, default=None, metavar="URL",
               help=f"ClickHouse HTTP URL, e.g. http://user:pass@127.0.0.1:8123 (env {URL_ENV_VAR}; default http://127.0.0.1:8123).")
 @click.option("--if-absent", is_flag=True, help="Do nothing if `product` already holds a generated data set.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
