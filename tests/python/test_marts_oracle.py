@@ -162,7 +162,8 @@ def test_unknown_slices_still_add_up_to_the_totals(warehouse):
 def test_the_marts_data_tests_pass(warehouse, endpoint):
     done = dbt(endpoint, warehouse["work"], "test", "--select", MART_MODELS, MART_TESTS)
     for name in ("app_service_mix_adds_up", "retention_day_0_is_the_cohort",
-                 "lifecycle_new_users_are_first_seen_that_day", "active_users_windows_nest"):
+                 "lifecycle_new_users_are_first_seen_that_day", "active_users_windows_nest",
+                 "agg_lifecycle_hand_computed_week", "agg_active_users_hand_computed_windows"):
         assert name in done.stdout, f"data test {name} did not run"
 
 
