@@ -1,0 +1,169 @@
+"""Bad source rows, bad vars and vanished days on a tiny hand-made product database.
+
+Every rule of models/staging/staging.yml is exercised: the row is left out (or kept, for an
+empty city), counted in stg_source_quality with its reason, and no fact changes beyond what
+the rule says.  Also: the SCD2 snapshot records a user's move, a bad date var is a clear
+error that changes nothing, a day whose source rows vanished loses its partition, and the
+reconciliation test fails when a fact disagrees with the source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from feedstar.generate.schema import ensure_schema
+from test_star_support import (insert_events, rows_as_dicts, run_dbt, run_star, table_checksums,
+                               STAR_SELECTION)
+
+D1, D2 = dt.date(2025, 3, 1), dt.date(2025, 3, 2)
+MOSCOW_IOS = (1, 30, "iOS", "ads", "Russia", "Moscow", 2)
+KAZAN_ANDROID = (1, 30, "Android", "ads", "Russia", "Kazan", 2)
+KAZAN_IOS = (0, 25, "iOS", "organic", "Russia", "Kazan", 1)
+STATE = {}
+
+
+def at(day, hh, mm=0):
+    return dt.datetime.combine(day, dt.time(hh, mm))
+
+
+GOOD_FEED = [
+    (1, 1, "view", at(D1, 10), *MOSCOW_IOS),
+    (1, 1, "like", at(D1, 10, 5), *MOSCOW_IOS),
+    (2, 1, "view", at(D1, 11), *KAZAN_IOS),
+    (1, 2, "view", at(D2, 9), *KAZAN_ANDROID),  # user 1 moved to Kazan and switched to Android
+    (2, 2, "view", at(D2, 12), *KAZAN_IOS),
+    (2, 2, "like", at(D2, 12, 1), *KAZAN_IOS),
+]
+GOOD_MESSAGES = [
+    (1, 3, at(D1, 13), *MOSCOW_IOS),  # user 3 only ever receives
+    (2, 1, at(D2, 14), *KAZAN_IOS),
+]
+
+
+@pytest.fixture(scope="module")
+def warehouse(endpoint, tmp_path_factory):
+    client = endpoint.client()
+    ensure_schema(client)
+    insert_events(client, "feed_actions", GOOD_FEED)
+    insert_events(client, "message_actions", GOOD_MESSAGES)
+    return endpoint, str(tmp_path_factory.mktemp("star_bad_input"))
+
+
+def build_day(endpoint, work, day):
+    return run_star(endpoint, work, day=day, command="build",
+                    extra=("users_snapshot", "--resource-type", "model", "--resource-type", "snapshot"))
+
+
+def test_snapshot_records_a_users_move_as_two_versions(warehouse):
+    endpoint, work = warehouse
+    build_day(endpoint, work, D1)
+    build_day(endpoint, work, D2)
+    client = endpoint.client()
+    versions = rows_as_dicts(client, "select user_id, city, os, dbt_valid_from, dbt_valid_to "
+                                     "from analytics.users_snapshot order by user_id, dbt_valid_from")
+    # user 1: Moscow/iOS as last seen on D1 (the 13:00 message), then Kazan/Android from D2 09:00;
+    # user 2 never changed: one version, from its first snapshot (last seen D1 11:00);
+    # user 3 only received, so has no attributes to record
+    assert versions == [
+        {"user_id": 1, "city": "Moscow", "os": "iOS", "dbt_valid_from": at(D1, 13), "dbt_valid_to": at(D2, 9)},
+        {"user_id": 1, "city": "Kazan", "os": "Android", "dbt_valid_from": at(D2, 9), "dbt_valid_to": None},
+        {"user_id": 2, "city": "Kazan", "os": "iOS", "dbt_valid_from": at(D1, 11), "dbt_valid_to": None},
+    ]
+    STATE["base"] = table_checksums(client)
+    STATE["feed"] = {(r["date"], r["user_id"]): r for r in rows_as_dicts(client, "select * from analytics.fact_daily_feed")}
+
+
+BAD_FEED = [
+    (0, 1, "view", at(D2, 15), *KAZAN_IOS),                   # missing_user_id
+    (1, 0, "view", at(D2, 15), *KAZAN_ANDROID),               # missing_post_id
+    (1, 1, "share", at(D2, 15), *KAZAN_ANDROID),              # unknown_action
+    (1, 1, "view", dt.datetime(1970, 1, 1), *KAZAN_ANDROID),  # before_launch (epoch-zero clock)
+    (1, 1, "view", at(D2 + dt.timedelta(days=5), 8), *KAZAN_ANDROID),  # future for a run of D2
+    (2, 2, "view", at(D2, 12), *KAZAN_IOS),                   # exact_duplicate of a good row
+]
+BAD_MESSAGES = [
+    (0, 1, at(D2, 16), *KAZAN_IOS),                     # missing_user_id
+    (1, 0, at(D2, 16), *KAZAN_ANDROID),                 # missing_receiver_id
+    (2, 1, at(D2, 14), *KAZAN_IOS),                     # exact_duplicate
+    (2, 1, dt.datetime(1970, 1, 1), *KAZAN_IOS),        # before_launch
+]
+# kept by rule: a valid view whose city is empty
+EMPTY_CITY_VIEW = (2, 2, "view", at(D2, 18), 0, 25, "iOS", "organic", "Russia", "", 1)
+
+
+def test_bad_rows_are_dropped_counted_and_change_no_fact(warehouse):
+    endpoint, work = warehouse
+    client = endpoint.client()
+    insert_events(client, "feed_actions", BAD_FEED + [EMPTY_CITY_VIEW])
+    insert_events(client, "message_actions", BAD_MESSAGES)
+
+    # models + every data test (reconciliation, completeness, grain) + the source tests
+    result = run_star(endpoint, work, day=D2, command="build", extra=("source:product",))
+    assert "accepted_values_source_feed_actions_action" in result.stdout  # a warning, not a stop
+
+    quality = {(r["source_table"], r["event_date"], r["reason"]): (r["rule_action"], r["source_rows"])
+               for r in rows_as_dicts(client, "select * from analytics.stg_source_quality")}
+    epoch = dt.date(1970, 1, 1)
+    assert quality == {
+        ("feed_actions", D2, "missing_user_id"): ("dropped", 1),
+        ("feed_actions", D2, "missing_post_id"): ("dropped", 1),
+        ("feed_actions", D2, "unknown_action"): ("dropped", 1),
+        ("feed_actions", epoch, "before_launch"): ("dropped", 1),
+        ("feed_actions", D2 + dt.timedelta(days=5), "future"): ("dropped", 1),
+        ("feed_actions", D2, "exact_duplicate"): ("dropped", 1),
+        ("feed_actions", D2, "empty_city"): ("kept", 1),
+        ("message_actions", D2, "missing_user_id"): ("dropped", 1),
+        ("message_actions", D2, "missing_receiver_id"): ("dropped", 1),
+        ("message_actions", D2, "exact_duplicate"): ("dropped", 1),
+        ("message_actions", epoch, "before_launch"): ("dropped", 1),
+    }
+
+    now = table_checksums(client)
+    for table in ("fact_daily_messenger", "fact_user_connections", "dim_dates"):
+        assert now[table] == STATE["base"][table], table
+    feed = {(r["date"], r["user_id"]): r for r in rows_as_dicts(client, "select * from analytics.fact_daily_feed")}
+    assert set(feed) == set(STATE["feed"])
+    for key, row in feed.items():
+        if key != (D2, 2):
+            assert row == STATE["feed"][key], key
+    # the only change is the kept empty-city view: user 2 on D2 now has 2 views, the last at 18:00
+    assert feed[(D2, 2)]["views"] == 2 and feed[(D2, 2)]["last_view_time"] == at(D2, 18)
+    # and the empty city did not erase the user's known city
+    assert rows_as_dicts(client, "select city from analytics.dim_users final where user_id = 2") == [{"city": "Kazan"}]
+    STATE["after_bad_rows"] = now
+
+
+def test_a_bad_date_var_is_a_clear_error_and_changes_nothing(warehouse):
+    endpoint, work = warehouse
+    result = run_dbt(endpoint, work, "run", "--select", *STAR_SELECTION, vars={"start_date": "2025-02-30"},
+                     check=False)
+    assert result.returncode != 0
+    assert "var start_date = 2025-02-30 is not a calendar date" in result.stdout
+    assert table_checksums(endpoint.client()) == STATE["after_bad_rows"]
+
+
+def test_a_day_whose_source_rows_vanished_loses_its_partition(warehouse):
+    endpoint, work = warehouse
+    client = endpoint.client()
+    for table in ("feed_actions", "message_actions"):
+        client.command(f"alter table product.{table} drop partition '{D1.isoformat()}'")
+    run_star(endpoint, work, day=D2)  # the lookback (3 days) covers D1
+    for table in ("fact_daily_feed", "fact_daily_posts", "fact_daily_messenger", "fact_user_connections",
+                  "int_user_daily_attributes"):
+        dates = [r[0] for r in client.query(f"select distinct date from analytics.{table}").result_rows]
+        assert dates == [D2], table
+    # user 3 was only seen on D1
+    assert client.query("select count() from analytics.dim_users final where user_id = 3").result_rows == [(0,)]
+
+
+def test_reconciliation_test_fails_when_a_fact_disagrees_with_the_source(warehouse):
+    endpoint, work = warehouse
+    client = endpoint.client()
+    client.command("insert into analytics.fact_daily_feed (date, user_id, posts, views, likes) "
+                   "values ('2025-03-02', 2, 1, 5, 0)")
+    result = run_dbt(endpoint, work, "test", "--select", "feed_facts_reconcile_with_source",
+                     vars={"start_date": D2}, check=False)
+    assert result.returncode != 0
+    assert "FAIL 1 feed_facts_reconcile_with_source" in result.stdout
