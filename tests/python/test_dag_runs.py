@@ -1,0 +1,316 @@
+"""The daily DAG, run for real: `dag.test()` in a subprocess (its own AIRFLOW_HOME), against
+a `feedstar serve` endpoint holding small generated data, with the repo's dbt project.
+
+The oracle for "the DAG loaded day D right" is a direct `dbt build` for D on the same
+sources; tables are compared by a checksum of their rows (FINAL for ReplacingMergeTree,
+floats rounded).  Source arrival is simulated by holding the generated days in
+`product_all` and exposing them in `product` up to a cut-off day.
+
+Days: events are generated for 2025-03-01..03-07.  A run with logical date L loads L-1.
+"""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from feedstar.orchestration.settings import dbt_profiles_dir, setting
+from feedstar.orchestration.worker import DagWorker
+
+pytestmark = pytest.mark.slow
+airflow = pytest.importorskip("airflow", reason="Airflow is optional: `make install-airflow`")
+
+FIRST_DAY, LAST_DAY = dt.date(2025, 3, 1), dt.date(2025, 3, 7)
+SCHEMA = "analytics"
+
+
+def day(text):
+    return dt.date.fromisoformat(text)
+
+
+def logical_date_loading(loaded_day):
+    return (loaded_day + dt.timedelta(days=1)).isoformat()
+
+
+class Harness:
+    """The endpoint, its sources, one AIRFLOW_HOME, and the two ways to load a day."""
+
+    def __init__(self, endpoint, tmp_path):
+        self.endpoint, self.tmp_path = endpoint, tmp_path
+        self.client = endpoint.client()
+        self.airflow_home = str(tmp_path / "airflow")
+        self.dbt_target_path = str(tmp_path / "dbt-direct")  # partial parse reused between direct builds
+        self.env = {
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "FEEDSTAR_CH_PORT": str(endpoint.port),
+            "AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE": f"generic://default:@127.0.0.1:{endpoint.port}/{SCHEMA}",
+            "FEEDSTAR_DBT_TARGET_PATH": str(tmp_path / "dbt-dag"),
+            "FEEDSTAR_DAG_RETRIES": "0",
+        }
+
+    # sources ---------------------------------------------------------------------------
+    def generate(self):
+        subprocess.run(
+            [sys.executable, "-m", "feedstar.cli", "generate", "--start", FIRST_DAY.isoformat(),
+             "--days", str((LAST_DAY - FIRST_DAY).days + 1), "--scale", "0.01", "--no-progress",
+             "--url", self.endpoint.url], check=True, capture_output=True, text=True, env=self.env)
+        self.client.command("create database if not exists product_all")
+        for table in ("feed_actions", "message_actions"):
+            self.client.command(f"create table product_all.{table} as product.{table}")
+            self.client.command(f"insert into product_all.{table} select * from product.{table}")
+
+    def expose_sources_through(self, last_day):
+        """`product` holds the generated events up to and including `last_day`."""
+        for table in ("feed_actions", "message_actions"):
+            self.client.command(f"truncate table product.{table}")
+            self.client.command(
+                f"insert into product.{table} select * from product_all.{table} where toDate(time) <= {{d:Date}}",
+                parameters={"d": last_day})
+
+    def raw_events(self, table, on_day):
+        """Plain rows for the Python oracle."""
+        return list(self.client.query(
+            f"select * from product.{table} where toDate(time) = {{d:Date}}", parameters={"d": on_day},
+        ).named_results())
+
+    # loading ---------------------------------------------------------------------------
+    def drop_warehouse(self):
+        self.client.command(f"drop database if exists {SCHEMA} sync")
+
+    def dbt_build(self, loaded_day=None):
+        argv = [os.path.join(os.path.dirname(sys.executable), "dbt"), "build",
+                "--project-dir", setting("dbt_project_dir"), "--profiles-dir", dbt_profiles_dir(),
+                "--target-path", self.dbt_target_path, "--log-path", self.dbt_target_path,
+                # The oracle builds the same tables without their tests (tests write nothing;
+                # the DAG runs them): half the nodes, and this module's CI time matters.
+                "--exclude-resource-type", "unit_test", "test"]
+        if loaded_day:
+            argv += ["--vars", json.dumps({"start_date": loaded_day.isoformat(), "end_date": loaded_day.isoformat()})]
+        done = subprocess.run(argv, capture_output=True, text=True, env=self.env)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def dag_runs(self, *logical_dates, **env):
+        """Run the DAG for each logical date in order (env overrides; None unsets); its outcome."""
+        return self.worker.run(*logical_dates, **env)
+
+    # comparing -------------------------------------------------------------------------
+    def checksums(self, snapshot_current_only=False):
+        """{table: (rows, checksum)} for every table in the warehouse (views excluded).
+
+        snapshot_current_only: compare users_snapshot by its current rows' user attributes
+        only.  The snapshot records what each run saw (snapshots/users_snapshot.sql), so
+        its history depends on the order days were loaded in by design; its current state
+        does not."""
+        tables = self.client.query(
+            "select name, engine from system.tables where database = {db:String} "
+            "and engine not like '%View%' order by name", parameters={"db": SCHEMA}).result_rows
+        sums = {}
+        for table, engine in tables:
+            columns = self.client.query(
+                "select name, type from system.columns where database = {db:String} and table = {t:String} "
+                "order by position", parameters={"db": SCHEMA, "t": table}).result_rows
+            # Floats are rounded: the same average summed in another thread order may differ in the last bit.
+            values = ", ".join(f"round(`{name}`, 6)" if "Float" in kind else f"`{name}`" for name, kind in columns)
+            final = " final" if "Replacing" in engine else ""
+            where = ""
+            if snapshot_current_only and table == "users_snapshot":
+                values = ", ".join(f"`{name}`" for name, kind in columns
+                                   if not name.startswith("dbt_") and name != "attributes_updated_at")
+                where = " where dbt_valid_to is null"
+            rows, checksum = self.client.query(
+                f"select count(), sum(cityHash64(tuple({values}))) from `{SCHEMA}`.`{table}`{final}{where}"
+            ).result_rows[0]
+            sums[table] = (rows, checksum)
+        return sums
+
+
+@pytest.fixture(scope="module")
+def harness(endpoint, tmp_path_factory):
+    harness = Harness(endpoint, tmp_path_factory.mktemp("dag"))
+    # One Airflow process for the module (its in-process API takes long to start); it
+    # starts up while the data is generated.
+    harness.worker = DagWorker(harness.airflow_home, str(harness.tmp_path / "airflow.log"), harness.env).start()
+    try:
+        harness.generate()
+        yield harness
+    finally:
+        harness.worker.stop()
+
+
+@pytest.fixture(scope="module")
+def first_load(harness):
+    """Day 03-04 loaded by the DAG (twice) and by a direct dbt build, on sources up to 03-04."""
+    harness.expose_sources_through(day("2025-03-04"))
+    harness.drop_warehouse()
+    first = harness.dag_runs(logical_date_loading(day("2025-03-04")))
+    after_first = harness.checksums()
+    again = harness.dag_runs(logical_date_loading(day("2025-03-04")))
+    after_again = harness.checksums()
+    harness.drop_warehouse()
+    harness.dbt_build(day("2025-03-04"))
+    direct = harness.checksums()
+    return {"first": first, "again": again, "after_first": after_first, "after_again": after_again, "direct": direct}
+
+
+def test_dag_imports_with_the_expected_tasks_and_policies(harness):
+    outcome = harness.dag_runs()  # parse only, no run
+    assert outcome["import_errors"] == {}
+    dag = outcome["dag"]
+    assert dag["task_ids"] == ["check_source_arrival", "dbt_build", "publish_run_summary"]
+    assert dag["downstream"] == {"check_source_arrival": ["dbt_build"], "dbt_build": ["publish_run_summary"],
+                                 "publish_run_summary": []}
+    assert (dag["timetable"], dag["timetable_summary"]) == ("CronTriggerTimetable", "0 3 * * *")
+    assert dag["max_active_runs"] == 1 and dag["has_failure_callback"]
+    assert dag["retry_exponential_backoff"] == 2.0
+
+
+def test_dag_run_loads_the_day_before_its_logical_date(harness, first_load):
+    run = first_load["first"]["runs"][0]
+    assert run["state"] == "success", first_load["first"]["log"][-3000:]
+    assert run["data_interval_start"].startswith("2025-03-04")
+    # The arrival check's counts, against a count of the raw events in Python.
+    arrival = run["tasks"]["check_source_arrival"]["xcom"]
+    assert {key: arrival[key] for key in ("day", "events")} == {"day": "2025-03-04", "events": {
+        "feed_actions": len(harness.raw_events("feed_actions", day("2025-03-04"))),
+        "message_actions": len(harness.raw_events("message_actions", day("2025-03-04")))}}
+
+
+def test_run_summary_counts_rows_of_the_loaded_day(harness, first_load):
+    run = first_load["first"]["runs"][0]
+    summary = run["tasks"]["publish_run_summary"]["xcom"]["rows"]
+    feed = harness.raw_events("feed_actions", day("2025-03-04"))
+    if "fact_daily_feed" in summary:  # one row per user with a view or like that day
+        assert summary["fact_daily_feed"] == len({event["user_id"] for event in feed})
+    if "fact_daily_posts" in summary:
+        assert summary["fact_daily_posts"] == len({event["post_id"] for event in feed})
+    # every table in the warehouse is in the summary (a stray tmp table would show up here)
+    assert set(first_load["after_first"]) <= set(summary)
+    assert "run summary for 2025-03-04 (rows per table):" in first_load["first"]["log"]
+
+
+def test_dag_run_equals_a_direct_dbt_build(first_load):
+    assert first_load["after_first"], "the DAG built no tables"
+    assert first_load["after_first"] == first_load["direct"]
+
+
+def test_running_the_same_day_again_changes_nothing(first_load):
+    assert first_load["again"]["runs"][0]["state"] == "success", first_load["again"]["log"][-3000:]
+    assert first_load["after_again"] == first_load["after_first"]
+
+
+@pytest.fixture(scope="module")
+def backfills(harness, first_load):
+    """From the same start (03-01..03-04 loaded), days 03-05..03-07 arrive and are loaded
+    out of order by the DAG, in order by direct dbt builds."""
+    days = [day("2025-03-07"), day("2025-03-05"), day("2025-03-06")]
+    # first_load left the warehouse as a direct build of 03-04 on sources up to 03-04.
+    harness.expose_sources_through(LAST_DAY)
+    out_of_order = harness.dag_runs(*[logical_date_loading(d) for d in days])
+    after_out_of_order = harness.checksums(snapshot_current_only=True)
+    harness.drop_warehouse()
+    harness.expose_sources_through(day("2025-03-04"))
+    harness.dbt_build(day("2025-03-04"))
+    harness.expose_sources_through(LAST_DAY)
+    for loaded_day in sorted(days):
+        harness.dbt_build(loaded_day)
+    in_order = harness.checksums(snapshot_current_only=True)
+    return {"out_of_order": out_of_order, "after_out_of_order": after_out_of_order, "in_order": in_order}
+
+
+def test_three_days_loaded_out_of_order_equal_loading_them_in_order(backfills):
+    runs = backfills["out_of_order"]["runs"]
+    assert [run["state"] for run in runs] == ["success"] * 3, backfills["out_of_order"]["log"][-3000:]
+    assert [run["tasks"]["check_source_arrival"]["xcom"]["day"] for run in runs] == [
+        "2025-03-07", "2025-03-05", "2025-03-06"]
+    assert backfills["after_out_of_order"] == backfills["in_order"]
+
+
+@pytest.fixture(scope="module")
+def refusals(harness, backfills):
+    """Runs that must fail before writing anything, with retries on (and no delay)."""
+    before = harness.checksums()
+    bad_days = harness.dag_runs(
+        logical_date_loading(LAST_DAY + dt.timedelta(days=1)),  # no events yet
+        "2099-01-01",                                          # the future
+        logical_date_loading(FIRST_DAY - dt.timedelta(days=1)),  # before the data starts
+        FEEDSTAR_DAG_RETRIES="2", FEEDSTAR_DAG_RETRY_DELAY_SECONDS="0")
+    after_bad_days = harness.checksums()
+    no_connection = harness.dag_runs(logical_date_loading(day("2025-03-05")),
+                                     AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE=None)
+    after_no_connection = harness.checksums()
+    return {"before": before, "bad_days": bad_days["runs"], "after_bad_days": after_bad_days,
+            "no_connection": no_connection["runs"][0], "after_no_connection": after_no_connection}
+
+
+def only_failure(run):
+    """The one FailureReport the notifier got, as a dict; the run failed in the arrival check."""
+    assert run["state"] == "failed"
+    assert run["tasks"]["check_source_arrival"]["state"] == "failed"
+    assert run["tasks"]["dbt_build"]["state"] == "upstream_failed"
+    assert len(run["failures"]) == 1
+    return run["failures"][0]
+
+
+def test_day_without_events_fails_clearly_after_its_retries(refusals):
+    run = refusals["bad_days"][0]
+    report = only_failure(run)
+    assert report["day"] == "2025-03-08" and report["task_id"] == "check_source_arrival"
+    assert report["error"].startswith("the events of 2025-03-08 have not arrived: no rows on 2025-03-08 in "
+                                      "product.feed_actions and product.message_actions")
+    # retries=2: the check ran three times (waiting for late data), then gave up
+    assert run["tasks"]["check_source_arrival"]["tries"] == 3
+
+
+def test_future_day_is_refused_without_retrying(refusals):
+    run = refusals["bad_days"][1]
+    report = only_failure(run)
+    assert report["error"].startswith("refusing to load 2098-12-31: that day is not over yet")
+    assert run["tasks"]["check_source_arrival"]["tries"] == 1
+
+
+def test_day_before_the_data_is_refused_without_retrying(refusals):
+    run = refusals["bad_days"][2]
+    report = only_failure(run)
+    assert report["error"] == "refusing to load 2025-02-28: it is before the data starts (first event day 2025-03-01)"
+    assert run["tasks"]["check_source_arrival"]["tries"] == 1
+
+
+def test_missing_connection_is_refused_by_name(refusals):
+    report = only_failure(refusals["no_connection"])
+    assert report["error"].startswith("Airflow connection 'feedstar_clickhouse' is not defined")
+    assert "AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE" in report["error"]
+
+
+def test_refused_runs_write_nothing(refusals):
+    assert refusals["after_bad_days"] == refusals["before"]
+    assert refusals["after_no_connection"] == refusals["before"]
+
+
+BROKEN_PROJECT = {
+    "dbt_project.yml": "name: broken\nversion: '0.1.0'\nconfig-version: 2\nprofile: feedstar\n",
+    "models/broken_model.sql": "{{ config(materialized='table', order_by='x') }} select no_such_column as x "
+                               "from system.one",
+}
+
+
+def test_failing_model_is_named_to_the_notifier_and_nothing_else_changes(harness, tmp_path):
+    for name, text in BROKEN_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    before = harness.checksums()
+    outcome = harness.dag_runs(logical_date_loading(day("2025-03-05")), FEEDSTAR_DBT_PROJECT_DIR=str(tmp_path),
+                               FEEDSTAR_DBT_PROFILES_DIR=dbt_profiles_dir())  # the repo's profiles.yml
+    run = outcome["runs"][0]
+    assert run["state"] == "failed"
+    assert run["tasks"]["dbt_build"]["state"] == "failed"
+    [report] = run["failures"]
+    assert report["task_id"] == "dbt_build" and report["day"] == "2025-03-05"
+    assert [node.split(" ")[0] for node in report["failed_nodes"]] == ["model.broken.broken_model"]
+    assert "no_such_column" in report["failed_nodes"][0]
+    # the callback's log line names the model first
+    assert "feedstar daily load of 2025-03-05 failed in dbt node model.broken.broken_model (error)" in outcome["log"]
+    assert harness.checksums() == before
