@@ -171,7 +171,11 @@ def with_endpoint(body):
         return body(work, url, int(url.rsplit(":", 1)[1]))
     finally:
         process.terminate()
-        process.wait(60)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:  # still busy with a query: it owns a throwaway dir
+            process.kill()
+            process.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -167,6 +167,16 @@ def test_the_marts_data_tests_pass(warehouse, endpoint):
         assert name in done.stdout, f"data test {name} did not run"
 
 
+def test_a_bad_load_window_is_a_clear_error_and_changes_no_mart(warehouse, endpoint):
+    client = warehouse["client"]
+    before = table_rows(client, "agg_active_users")
+    done = dbt(endpoint, warehouse["work"], "run", "--select", MART_MODELS,
+               "--vars", "{start_date: 2025-02-30}", check=False)
+    assert done.returncode != 0
+    assert "start_date = 2025-02-30" in done.stdout and "no such day" in done.stdout
+    assert table_rows(client, "agg_active_users") == before
+
+
 def test_incremental_loads_equal_a_full_refresh(warehouse, endpoint):
     client = warehouse["client"]
     incremental = {table: table_rows(client, table) for table in MARTS}
