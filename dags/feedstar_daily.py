@@ -34,9 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
-from airflow.timetables.trigger import CronTriggerTimetable
 
 from feedstar.orchestration import daily_load
 from feedstar.orchestration.days import LoadRefused

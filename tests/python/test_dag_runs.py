@@ -163,7 +163,9 @@ def test_dag_imports_with_the_expected_tasks_and_policies(harness):
     assert dag["task_ids"] == ["check_source_arrival", "dbt_build", "publish_run_summary"]
     assert dag["downstream"] == {"check_source_arrival": ["dbt_build"], "dbt_build": ["publish_run_summary"],
                                  "publish_run_summary": []}
-    assert (dag["timetable"], dag["timetable_summary"]) == ("CronTriggerTimetable", "0 3 * * *")
+    # fires 03:00 UTC; its data interval is the 24 hours before, whose start day is loaded
+    assert (dag["timetable"], dag["timetable_cron"], dag["timetable_interval_hours"]) == (
+        "CronTriggerTimetable", "0 3 * * *", 24.0)
     assert dag["max_active_runs"] == 1 and dag["has_failure_callback"]
     assert dag["retry_exponential_backoff"] == 2.0
 
@@ -227,6 +229,14 @@ def test_three_days_loaded_out_of_order_equal_loading_them_in_order(backfills):
     assert [run["tasks"]["check_source_arrival"]["xcom"]["day"] for run in runs] == [
         "2025-03-07", "2025-03-05", "2025-03-06"]
     assert backfills["after_out_of_order"] == backfills["in_order"]
+
+
+def test_each_backfilled_day_has_one_feed_row_per_active_user(harness, backfills):
+    # Not vacuous: the days 03-05..03-07 were absent before these runs loaded them.
+    for run in backfills["out_of_order"]["runs"]:
+        summary = run["tasks"]["publish_run_summary"]["xcom"]
+        feed = harness.raw_events("feed_actions", day(summary["day"]))
+        assert summary["rows"]["fact_daily_feed"] == len({event["user_id"] for event in feed}) > 0
 
 
 @pytest.fixture(scope="module")

@@ -191,3 +191,11 @@ def test_failure_report_names_the_failing_model_only_for_the_dbt_task(tmp_path):
     # An arrival failure is not explained by an old run_results.json lying around.
     other = report_from_context({**context, "ti": FakeTaskInstance("check_source_arrival")}, path)
     assert other.failed_nodes == [] and "task check_source_arrival" in other.headline()
+
+
+def test_identifiers_are_backquoted_with_escapes():
+    from feedstar.orchestration.arrival import quote_identifier
+
+    assert quote_identifier("product") == "`product`"
+    # a backtick or backslash in a name cannot end the identifier early
+    assert quote_identifier("we`ird\\name") == "`we\\`ird\\\\name`"

@@ -70,13 +70,18 @@ def describe(dag) -> dict:
         "task_ids": sorted(dag.task_dict),
         "downstream": {task_id: sorted(task.downstream_task_ids) for task_id, task in dag.task_dict.items()},
         "timetable": type(dag.timetable).__name__,
-        "timetable_summary": dag.timetable.summary,
+        "timetable_cron": getattr(dag.timetable, "expression", None),
+        "timetable_interval_hours": _hours(getattr(dag.timetable, "interval", None)),
         "max_active_runs": dag.max_active_runs,
         "catchup": dag.catchup,
         "retries": default_args.get("retries"),
         "retry_exponential_backoff": default_args.get("retry_exponential_backoff"),
         "has_failure_callback": default_args.get("on_failure_callback") is not None,
     }
+
+
+def _hours(interval) -> float | None:
+    return interval.total_seconds() / 3600 if isinstance(interval, dt.timedelta) else None
 
 
 def run_once(dag, logical_date: dt.datetime) -> dict:
