@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export FEEDSTAR_CH_PORT := $(PORT)
 
-.PHONY: install install-airflow demo test lint bench stop serve clean-data
+.PHONY: install install-airflow test-deps demo test lint bench stop serve clean-data
 
 $(BIN)/feedstar: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,18 @@ serve: install
 demo: serve
 	@bash scripts/demo.sh "$(PORT)" "$(DASHBOARD_PORT)"
 
+## What the full test suite needs beyond the core: Airflow (DAG tests) and Debian's
+## chromium (browser tests; installed with apt when run as root and missing).
+test-deps: install-airflow
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "no /usr/bin/chromium (apt-get install chromium): browser tests will be skipped"; fi; \
+	fi
+
 ## All the tests: SQL lint, then pytest (each test starts its own endpoint).
-test: install
+test: test-deps
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/pytest -q tests/python
 
