@@ -131,7 +131,7 @@ def run_and_encode(executor: Executor, decoded: QueryRequest, user, body: bytes,
     outcome = executor.run(decoded, user, body)
     if encoding and outcome.complete is not None:
         codec = compression.compressor(encoding)
-        outcome.complete = codec.compress(outcome.complete) + codec.flush()
+        outcome.complete, outcome.keep = codec.compress(outcome.complete) + codec.flush(), None
     return outcome
 
 

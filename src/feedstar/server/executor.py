@@ -29,7 +29,8 @@ class Outcome:
     format: str
     chunks: Iterator[bytes]
     summary: dict
-    complete: bytes | None = None
+    complete: bytes | memoryview | None = None
+    keep: object = None  # what `complete` points into, kept alive with it
 
 
 def summary(read_rows=0, read_bytes=0, written_rows=0, written_bytes=0, result_rows=0, result_bytes=0, elapsed=0.0):
@@ -157,10 +158,10 @@ class Executor:
         # so that a failure still gets an error status.
         result = run_statement(connection, sql, params, fmt)
         on_done(True)
-        data = result.bytes()
+        data = result.get_memview().view()  # the result's own buffer: no copy of a large result
         return Outcome(fmt, iter(()), summary(
             read_rows=result.rows_read(), read_bytes=result.bytes_read(),
-            result_bytes=len(data), elapsed=time.perf_counter() - started), complete=data)
+            result_bytes=len(data), elapsed=time.perf_counter() - started), complete=data, keep=result)
 
     @staticmethod
     def _stream(connection, sql, fmt, params, started, on_done) -> Outcome:
