@@ -18,7 +18,9 @@ import time
 from feedstar import chclient
 from feedstar.orchestration.arrival import check_arrival
 from feedstar.orchestration.connection import ClickHouseTarget, target_from_airflow
-from feedstar.orchestration.dbt_build import DbtCommand, built_tables, execution_seconds, run_dbt_build
+from feedstar.orchestration.dbt_build import (
+    DbtCommand, built_tables, execution_seconds, kind_counts, run_dbt_build,
+)
 from feedstar.orchestration.days import day_to_load, refuse_unfinished_day
 from feedstar.orchestration.settings import dbt_executable, dbt_profiles_dir, dbt_target_path, setting
 from feedstar.orchestration.summary import format_summary, rows_per_table
@@ -53,8 +55,8 @@ def build_day(day: str) -> dict:
     seconds = time.perf_counter() - started
     log.info("dbt build for %s finished in %.1f s: %s", day, seconds, counts)
     # dbt's own clock for running the nodes; the rest of `seconds` is dbt start-up and parsing.
-    return {"day": day, "nodes": counts, "seconds": round(seconds, 3),
-            "nodes_seconds": round(execution_seconds(command.run_results_path), 3)}
+    return {"day": day, "nodes": counts, "kinds": kind_counts(command.run_results_path),
+            "seconds": round(seconds, 3), "nodes_seconds": round(execution_seconds(command.run_results_path), 3)}
 
 
 def summarize_day(day: str) -> dict:

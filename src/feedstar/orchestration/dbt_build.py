@@ -97,6 +97,15 @@ def failed_nodes(run_results_path: Path) -> list[NodeFailure]:
     ]
 
 
+def kind_counts(run_results_path: Path) -> dict[str, int]:
+    """Nodes run per resource type (model, snapshot, test, ...), from their unique_ids."""
+    counts: dict[str, int] = {}
+    for result in _results(run_results_path):
+        kind = result.get("unique_id", "unknown").split(".")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 def status_counts(run_results_path: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for result in _results(run_results_path):
