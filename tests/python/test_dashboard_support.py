@@ -112,7 +112,9 @@ class Visit:
     """One page load in a fresh tab, with every console error and uncaught exception recorded."""
 
     def __init__(self, browser, url: str, timeout_ms: float = 20000):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # `browser` may be a Browser (a fresh context per tab) or a BrowserContext (shared cache)
+        self.page = browser.new_page()
+        self.page.set_viewport_size({"width": 1400, "height": 1000})
         self.console_errors: list[str] = []
         self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
