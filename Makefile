@@ -33,7 +33,7 @@ serve: install
 
 ## The main job: endpoint, realistic data, dbt build, then what to open next.
 demo: serve
-	@bash scripts/demo.sh "$(PORT)" "$(DASHBOARD_PORT)"
+	@bash scripts/demo.sh "$(DATA_DIR)" "$(PORT)" "$(DASHBOARD_PORT)"
 
 ## What the full test suite needs beyond the core: Airflow (DAG tests) and Debian's
 ## chromium (browser tests; installed with apt when run as root and missing).

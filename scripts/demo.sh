@@ -1,15 +1,39 @@
 #!/usr/bin/env bash
-# The main job, after the endpoint is up: build the warehouse and say what to open next.
-# usage: demo.sh PORT DASHBOARD_PORT
+# The main job, once the endpoint is up: realistic data (if absent), the warehouse, the
+# dashboard, and what to open next.
+# usage: demo.sh DATA_DIR PORT DASHBOARD_PORT
 set -euo pipefail
-port=$1
+data_dir=$1 port=$2 dashboard_port=$3
 bin=.venv/bin
+state_dir=$(dirname "$data_dir")
 export FEEDSTAR_CH_PORT=$port DBT_PROFILES_DIR=$PWD DBT_SEND_ANONYMOUS_USAGE_STATS=false
+url="http://127.0.0.1:$port"
+
+echo "== 1/3 product database (60 days, scale 1; kept if already generated)"
+"$bin/feedstar" generate --url "$url" --if-absent
+
+echo "== 2/3 dbt build (staging, star schema, snapshot, dashboard marts, tests)"
 "$bin/dbt" build
+
+echo "== 3/3 dashboard"
+pid_file="$state_dir/dashboard.pid"
+if [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+  echo "dashboard already running (pid $(cat "$pid_file"))"
+else
+  nohup "$bin/feedstar" dashboard --url "http://dashboard@127.0.0.1:$port/analytics" \
+    --port "$dashboard_port" --pid-file "$pid_file" >"$state_dir/dashboard.log" 2>&1 &
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$dashboard_port/" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
+
 cat <<MSG
 
-feedstar is built.
-  ClickHouse HTTP endpoint:  http://127.0.0.1:$port   (try: curl 'http://127.0.0.1:$port/?query=SHOW+DATABASES')
-  Lineage docs:              .venv/bin/dbt docs generate && .venv/bin/dbt docs serve --port 8080
+feedstar is built and running.
+  Dashboard:                 http://127.0.0.1:$dashboard_port/
+  ClickHouse HTTP endpoint:  $url   (try: curl '$url/?query=SHOW+TABLES+FROM+analytics')
+  Lineage docs:              DBT_PROFILES_DIR=. FEEDSTAR_CH_PORT=$port .venv/bin/dbt docs generate && .venv/bin/dbt docs serve --port 8080
+  Logs:                      $state_dir/serve.log, $state_dir/dashboard.log
   Stop everything:           make stop
 MSG
