@@ -75,8 +75,11 @@ def compiled(work: str, pattern: str) -> dict[str, str]:
 
 
 def clickhouse_seconds(client, work: str) -> float:
-    """Run the compiled model SELECTs and data tests of the last `dbt compile` once; total seconds."""
-    sql = compiled(work, "models/**/*.sql") | compiled(work, "tests/core/*.sql")
+    """Run the compiled model SELECTs and data tests of the last `dbt compile` once; total seconds.
+    Staging models are views: dbt only (re)creates them, their reads are inside the facts' and
+    tests' SQL, so their own SELECT is not run here."""
+    sql = {name: text for name, text in compiled(work, "models/**/*.sql").items() if not name.startswith("stg_")}
+    sql |= compiled(work, "tests/core/*.sql")
     return sum(timed(client, text) for text in sql.values())
 
 

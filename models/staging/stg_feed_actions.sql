@@ -1,6 +1,6 @@
 -- One row per valid feed event up to the end of the load window (docs/contracts.md).
 -- Rows that break a rule in macros/source_rules.sql are left out here and counted in
--- stg_source_quality; exact duplicates collapse to one row (distinct).
+-- stg_source_quality; exact duplicates are kept (and counted there, see staging.yml).
 with source as (
     select * from {{ source('product', 'feed_actions') }}
 ),
@@ -13,17 +13,17 @@ valid as (
 ),
 
 final as (
-    select distinct
+    select
         time as event_time,
         toDate(time) as event_date,
         toUInt32(user_id) as user_id,
         toUInt32(post_id) as post_id,
-        toString(action) as action,
+        action,
         toUInt8(gender) as gender,
         toUInt8(age) as age,
-        toString(os) as os,
-        toString(source) as source,
-        toString(country) as country,
+        os,
+        source,
+        country,
         -- an empty city is kept as unknown (NULL): the event itself is valid activity
         nullIf(city, '') as city,
         toUInt8(exp_group) as exp_group

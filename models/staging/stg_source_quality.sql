@@ -37,7 +37,7 @@ message_invalid as (
     group by event_date, problem
 ),
 
--- extra copies of an exact duplicate among valid rows: rows minus distinct rows
+-- extra copies of an exact duplicate among valid rows (kept, see staging.yml): rows minus distinct rows
 feed_duplicates as (
     select
         'feed_actions' as source_table,
@@ -101,7 +101,7 @@ final as (
         source_table,
         event_date,
         reason,
-        if(reason = 'empty_city', 'kept', 'dropped') as rule_action,
+        if(reason in ('empty_city', 'exact_duplicate'), 'kept', 'dropped') as rule_action,
         toUInt64(source_rows) as source_rows
     from all_reasons
     where source_rows > 0

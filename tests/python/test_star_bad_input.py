@@ -72,7 +72,9 @@ def test_snapshot_records_a_users_move_as_two_versions(warehouse):
         {"user_id": 2, "city": "Kazan", "os": "iOS", "dbt_valid_from": at(D1, 11), "dbt_valid_to": None},
     ]
     STATE["base"] = table_checksums(client)
-    STATE["feed"] = {(r["date"], r["user_id"]): r for r in rows_as_dicts(client, "select * from analytics.fact_daily_feed")}
+    for table, keys in (("fact_daily_feed", ["date", "user_id"]), ("fact_daily_messenger", ["date", "user_id"]),
+                        ("fact_user_connections", ["date", "sender_id", "receiver_id"])):
+        STATE[table] = {tuple(r[k] for k in keys): r for r in rows_as_dicts(client, f"select * from analytics.{table}")}
 
 
 BAD_FEED = [
@@ -81,27 +83,28 @@ BAD_FEED = [
     (1, 1, "share", at(D2, 15), *KAZAN_ANDROID),              # unknown_action
     (1, 1, "view", dt.datetime(1970, 1, 1), *KAZAN_ANDROID),  # before_launch (epoch-zero clock)
     (1, 1, "view", at(D2 + dt.timedelta(days=5), 8), *KAZAN_ANDROID),  # future for a run of D2
-    (2, 2, "view", at(D2, 12), *KAZAN_IOS),                   # exact_duplicate of a good row
 ]
 BAD_MESSAGES = [
     (0, 1, at(D2, 16), *KAZAN_IOS),                     # missing_user_id
     (1, 0, at(D2, 16), *KAZAN_ANDROID),                 # missing_receiver_id
-    (2, 1, at(D2, 14), *KAZAN_IOS),                     # exact_duplicate
     (2, 1, dt.datetime(1970, 1, 1), *KAZAN_IOS),        # before_launch
 ]
-# kept by rule: a valid view whose city is empty
+# kept by rule (and counted): a valid view whose city is empty, and exact duplicates
 EMPTY_CITY_VIEW = (2, 2, "view", at(D2, 18), 0, 25, "iOS", "organic", "Russia", "", 1)
+DUPLICATE_VIEW = (2, 2, "view", at(D2, 12), *KAZAN_IOS)
+DUPLICATE_MESSAGE = (2, 1, at(D2, 14), *KAZAN_IOS)
 
 
-def test_bad_rows_are_dropped_counted_and_change_no_fact(warehouse):
+def test_bad_rows_are_dropped_or_kept_by_rule_and_counted(warehouse):
     endpoint, work = warehouse
     client = endpoint.client()
-    insert_events(client, "feed_actions", BAD_FEED + [EMPTY_CITY_VIEW])
-    insert_events(client, "message_actions", BAD_MESSAGES)
+    insert_events(client, "feed_actions", BAD_FEED + [EMPTY_CITY_VIEW, DUPLICATE_VIEW])
+    insert_events(client, "message_actions", BAD_MESSAGES + [DUPLICATE_MESSAGE])
 
     # models + every data test (reconciliation, completeness, grain) + the source tests
     result = run_star(endpoint, work, day=D2, command="build", extra=("source:product",))
-    assert "accepted_values_source_feed_actions_action" in result.stdout  # a warning, not a stop
+    # the source's own test of `action` warns (it does not stop the load)
+    assert "Warning in test source_accepted_values_product_feed_actions_action" in result.stdout
 
     quality = {(r["source_table"], r["event_date"], r["reason"]): (r["rule_action"], r["source_rows"])
                for r in rows_as_dicts(client, "select * from analytics.stg_source_quality")}
@@ -112,24 +115,36 @@ def test_bad_rows_are_dropped_counted_and_change_no_fact(warehouse):
         ("feed_actions", D2, "unknown_action"): ("dropped", 1),
         ("feed_actions", epoch, "before_launch"): ("dropped", 1),
         ("feed_actions", D2 + dt.timedelta(days=5), "future"): ("dropped", 1),
-        ("feed_actions", D2, "exact_duplicate"): ("dropped", 1),
+        ("feed_actions", D2, "exact_duplicate"): ("kept", 1),
         ("feed_actions", D2, "empty_city"): ("kept", 1),
         ("message_actions", D2, "missing_user_id"): ("dropped", 1),
         ("message_actions", D2, "missing_receiver_id"): ("dropped", 1),
-        ("message_actions", D2, "exact_duplicate"): ("dropped", 1),
+        ("message_actions", D2, "exact_duplicate"): ("kept", 1),
         ("message_actions", epoch, "before_launch"): ("dropped", 1),
     }
 
     now = table_checksums(client)
-    for table in ("fact_daily_messenger", "fact_user_connections", "dim_dates"):
-        assert now[table] == STATE["base"][table], table
-    feed = {(r["date"], r["user_id"]): r for r in rows_as_dicts(client, "select * from analytics.fact_daily_feed")}
-    assert set(feed) == set(STATE["feed"])
-    for key, row in feed.items():
-        if key != (D2, 2):
-            assert row == STATE["feed"][key], key
-    # the only change is the kept empty-city view: user 2 on D2 now has 2 views, the last at 18:00
-    assert feed[(D2, 2)]["views"] == 2 and feed[(D2, 2)]["last_view_time"] == at(D2, 18)
+    assert now["dim_dates"] == STATE["base"]["dim_dates"]
+    # the dropped rows change nothing; the kept ones change exactly the rows they belong to
+    changed = {
+        "fact_daily_feed": {(D2, 2): {"views": 3, "last_view_time": at(D2, 18)}},  # 1 + duplicate + empty city
+        "fact_daily_messenger": {(D2, 2): {"messages_sent": 2, "users_sent": 1},     # the duplicated message
+                                 (D2, 1): {"messages_received": 2, "users_received": 1}},
+        "fact_user_connections": {(D2, 2, 1): {"messages_count": 2}},
+    }
+    for table, keys in (("fact_daily_feed", ["date", "user_id"]), ("fact_daily_messenger", ["date", "user_id"]),
+                        ("fact_user_connections", ["date", "sender_id", "receiver_id"])):
+        rows = {tuple(r[k] for k in keys): r for r in rows_as_dicts(client, f"select * from analytics.{table}")}
+        assert set(rows) == set(STATE[table]), table
+        for key, row in rows.items():
+            expected = dict(STATE[table][key], **changed[table].get(key, {}))
+            if table == "fact_daily_messenger" and key == (D2, 2):
+                expected["avg_time_between_messages_sent"] = 0.0  # two sends in the same second
+            if table == "fact_daily_messenger" and key == (D2, 1):
+                expected["avg_time_between_messages_received"] = 0.0
+            if table == "fact_daily_feed" and key == (D2, 2):
+                expected["avg_time_between_views"] = 3 * 3600.0  # 12:00, 12:00, 18:00 -> 6 h / 2
+            assert row == expected, (table, key)
     # and the empty city did not erase the user's known city
     assert rows_as_dicts(client, "select city from analytics.dim_users final where user_id = 2") == [{"city": "Kazan"}]
     STATE["after_bad_rows"] = now
@@ -156,6 +171,22 @@ def test_a_day_whose_source_rows_vanished_loses_its_partition(warehouse):
         assert dates == [D2], table
     # user 3 was only seen on D1
     assert client.query("select count() from analytics.dim_users final where user_id = 3").result_rows == [(0,)]
+
+
+def test_a_bot_with_70000_views_a_day_does_not_wrap(warehouse):
+    endpoint, work = warehouse
+    client = endpoint.client()
+    # user 9 views post 7 once a second from 00:00:00: 70,000 views (the seed's UInt16 wraps at 65,535)
+    client.command("insert into product.feed_actions select 9, 7, 'view', toDateTime({day:String}) + number, "
+                   "1, 30, 'iOS', 'ads', 'Russia', 'Moscow', 0 from numbers(70000)",
+                   parameters={"day": D2.isoformat()})
+    run_star(endpoint, work, day=D2)
+    bot = rows_as_dicts(client, "select views, posts, avg_time_between_views from analytics.fact_daily_feed "
+                                "where user_id = 9")
+    # 70,000 views one second apart: 69,999 gaps of 1 s
+    assert bot == [{"views": 70000, "posts": 1, "avg_time_between_views": 1.0}]
+    post = rows_as_dicts(client, "select views, unique_viewers from analytics.fact_daily_posts where post_id = 7")
+    assert post == [{"views": 70000, "unique_viewers": 1}]
 
 
 def test_reconciliation_test_fails_when_a_fact_disagrees_with_the_source(warehouse):
