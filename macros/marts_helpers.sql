@@ -14,14 +14,13 @@
 {%- endmacro %}
 
 
-{% macro marts_between(column, days_before=0, days_after=0, monday_aligned=false) -%}
-    {#- `column` within [window start - days_before, window end + days_after].
-        monday_aligned: the lower bound moves back to its week's Monday, so a weekly
-        partition (Monday) is always rebuilt with all of its rows. -#}
+{% macro marts_between(column, days_before=0, days_after=0) -%}
+    {#- `column` within [window start - days_before, window end + days_after], widened to
+        whole Monday-based weeks: the marts are partitioned by week (toMonday), so a
+        rebuilt partition must get all of its rows. -#}
     {%- if marts_is_windowed() -%}
-        {%- set lower = load_window_start() ~ ' - ' ~ days_before -%}
-        {%- if monday_aligned -%}{%- set lower = 'toMonday(' ~ lower ~ ')' -%}{%- endif -%}
-        ({{ column }} between {{ lower }} and {{ load_window_end() }} + {{ days_after }})
+        ({{ column }} between toMonday({{ load_window_start() }} - {{ days_before }})
+            and toMonday({{ load_window_end() }} + {{ days_after }}) + 6)
     {%- else -%}
         1
     {%- endif -%}

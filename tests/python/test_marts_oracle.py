@@ -171,7 +171,7 @@ def test_a_bad_load_window_is_a_clear_error_and_changes_no_mart(warehouse, endpo
     client = warehouse["client"]
     before = table_rows(client, "agg_active_users")
     done = dbt(endpoint, warehouse["work"], "run", "--select", MART_MODELS,
-               "--vars", "{start_date: 2025-02-30}", check=False)
+               "--vars", "{start_date: \"2025-02-30\"}", check=False)
     assert done.returncode != 0
     assert "start_date = 2025-02-30" in done.stdout and "no such day" in done.stdout
     assert table_rows(client, "agg_active_users") == before

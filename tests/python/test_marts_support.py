@@ -71,16 +71,17 @@ class RawEvents:
         self.days = {service: defaultdict(set) for service in SERVICES}
         self.exp_group = {}
         self.feed_day_user = defaultdict(lambda: [0, 0])  # (day, user) -> [views, likes]
-        # The staging rules (models/staging): an exact duplicate event counts once, and an
-        # event without a user, post or receiver, or with an unknown action, is dropped.
-        feed = set(client.query("select * from product.feed_actions").result_rows)
+        # The staging rules (models/staging/staging.yml): an event without a user, post or
+        # receiver, or with an unknown action, is dropped; exact duplicates are kept (the
+        # source has no event id to tell a repeat from a double tap).
+        feed = client.query("select * from product.feed_actions").result_rows
         for user, post, action, time, *_, group in feed:
             if user and post and action in ("view", "like"):
                 day = time.date()
                 self.days["feed"][user].add(day)
                 self.exp_group[user] = group
                 self.feed_day_user[(day, user)][0 if action == "view" else 1] += 1
-        sent = set(client.query("select * from product.message_actions").result_rows)
+        sent = client.query("select * from product.message_actions").result_rows
         for user, receiver, time, *_, group in sent:  # only the sender is active, never the receiver
             if user and receiver:
                 self.days["messenger"][user].add(time.date())

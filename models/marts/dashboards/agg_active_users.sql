@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='date',
+    partition_by='toMonday(date)',
     order_by='(date, service, breakdown, breakdown_value)',
 ) }}
 
@@ -18,7 +18,7 @@ with activity as (
     select * from {{ ref('int_user_daily_activity') }}
     where
         (is_feed_active or is_messenger_active)
-        and {{ marts_between('date', days_before=29, days_after=29) }}
+        and {{ marts_between('date', days_before=35, days_after=29) }}
 ),
 
 loaded as (

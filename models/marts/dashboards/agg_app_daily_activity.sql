@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='date',
+    partition_by='toMonday(date)',
     order_by='date',
 ) }}
 
@@ -9,7 +9,7 @@
 -- new_users_7_days_ago column): a load of [start, end] rebuilds [start, end + 7].
 with activity as (
     select * from {{ ref('int_user_daily_activity') }}
-    where {{ marts_between('date', days_before=7, days_after=7) }}
+    where {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
 loaded as (

@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='date',
+    partition_by='toMonday(date)',
     order_by='date',
 ) }}
 

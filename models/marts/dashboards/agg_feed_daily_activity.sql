@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='date',
+    partition_by='toMonday(date)',
     order_by='date',
 ) }}
 
@@ -10,7 +10,7 @@
 -- Lifetime is global (first activity anywhere, dim_users.first_active_date).
 with activity as (
     select * from {{ ref('int_user_daily_activity') }}
-    where is_feed_active and {{ marts_between('date', days_before=7, days_after=7) }}
+    where is_feed_active and {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
 loaded as (

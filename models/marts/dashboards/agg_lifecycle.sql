@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='period_start',
+    partition_by='toMonday(period_start)',
     order_by='(service, period, period_start)',
 ) }}
 
@@ -9,14 +9,14 @@
 -- in period P: new (P holds their first day in the service), returning (also active in
 -- P - 1), resurrecting (not active in P - 1, active before). Dormant: active in P - 1,
 -- not in P -- counted in P, the period after the last activity.
--- A load of [start, end] changes periods up to the one after end: it rebuilds
--- [toMonday(start), end + 7] (days and weeks, so each partition is whole) and
--- reads one week before and after that.
+-- A load of [start, end] changes periods up to the one after end: it rebuilds the weeks
+-- of [start, end + 7] (day and week rows, so each weekly partition is whole) and reads
+-- from the week before.
 with activity as (
     select * from {{ ref('int_user_daily_activity') }}
     where
         (is_feed_active or is_messenger_active)
-        and {{ marts_between('date', days_before=7, days_after=13, monday_aligned=true) }}
+        and {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
 loaded as (
@@ -109,7 +109,7 @@ final as (
         countIf(status = 'dormant') as dormant_users
     from statuses
     where
-        {{ marts_between('status_period_start', days_after=7, monday_aligned=true) }}
+        {{ marts_between('status_period_start', days_after=7) }}
         and status_period_start <= (select loaded.last_loaded_date from loaded)
     group by service, period, status_period_start
 )

@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='date',
+    partition_by='toMonday(date)',
     order_by='date',
 ) }}
 
@@ -12,7 +12,7 @@ with activity as (
     select * from {{ ref('int_user_daily_activity') }}
     where
         (is_messenger_active or is_receiver)
-        and {{ marts_between('date', days_before=7, days_after=7) }}
+        and {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
 loaded as (

@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='cohort_start',
+    partition_by='toMonday(cohort_start)',
     order_by='(service, cohort_period, cohort_start, breakdown, breakdown_value, day_number)',
 ) }}
 
@@ -10,12 +10,12 @@
 -- Classic: active on day N. Rolling: active on day N or any later day up to day 30.
 -- A load of day D changes only cohorts that have D within their 30 days: daily cohorts
 -- [D - 30, D] and weekly cohorts starting from toMonday(D - 36). The rebuild starts at
--- that Monday for both periods, so each partition (cohort_start) is rebuilt whole.
+-- that Monday; each partition (the week of cohort_start) is rebuilt whole.
 with activity as (
     select * from {{ ref('int_user_daily_activity') }}
     where
         (is_feed_active or is_messenger_active)
-        and {{ marts_between('date', days_before=36, days_after=30, monday_aligned=true) }}
+        and {{ marts_between('date', days_before=36, days_after=36) }}
 ),
 
 loaded as (
@@ -55,7 +55,7 @@ members as (
         max(toUInt16(active_date - first_service_date)) as last_active_day_number
     from service_days
     where
-        {{ marts_between('first_service_date', days_before=36, monday_aligned=true) }}
+        {{ marts_between('first_service_date', days_before=36) }}
         and active_date - first_service_date between 0 and 30
     group by service, user_id, first_service_date
 ),
