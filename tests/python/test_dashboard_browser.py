@@ -109,11 +109,11 @@ def test_feed_numbers_for_a_day_equal_the_marts_and_the_raw_events(visit, admin)
     assert [seen.kpi(card, field)[0] for field in ("feed_users", "views", "likes")] == [str(users), str(views),
                                                                                           str(likes)]
     assert float(seen.kpi(card, "ctr")[0]) == ctr
-    # independent oracle, plain Python over the day's raw events with the documented staging
-    # rules (docs/contracts.md): exact duplicates count once; no user, no post or an unknown
-    # action is not an event
+    # independent oracle, plain Python over the day's raw events with the staging rules
+    # (models/staging/stg_feed_actions.sql): no user, no post or an unknown action is not an
+    # event; exact duplicates are kept (each copy counts)
     day = admin.query("select * from product.feed_actions where toDate(time) = {d:Date}", parameters={"d": DAY})
-    valid = [dict(zip(day.column_names, row)) for row in set(day.result_rows)]
+    valid = [dict(zip(day.column_names, row)) for row in day.result_rows]
     valid = [e for e in valid if e["user_id"] and e["post_id"] and e["action"] in ("view", "like")]
     assert (users, views, likes) == (len({e["user_id"] for e in valid}),
                                      sum(e["action"] == "view" for e in valid),
@@ -169,11 +169,10 @@ def test_the_experiment_test_matches_a_welch_test_over_raw_events(visit, admin):
     (row,) = seen.table("Test for the chosen pair")
     per_user = defaultdict(lambda: [0, 0])
     groups = {}
-    # distinct rows: exact duplicates are one event; no user or no post is not an event (the
-    # staging rules of docs/contracts.md)
+    # the staging rules: no user or no post is not an event; exact duplicates are kept
     raw = admin.query("select * from product.feed_actions where toDate(time) between {a:Date} and {b:Date} "
                       "and exp_group in (0, 1)", parameters={"a": FIRST, "b": DAY})
-    for event in (dict(zip(raw.column_names, row)) for row in set(raw.result_rows)):
+    for event in (dict(zip(raw.column_names, row)) for row in raw.result_rows):
         if event["user_id"] and event["post_id"] and event["action"] in ("view", "like"):
             per_user[event["user_id"]][event["action"] == "like"] += 1
             groups[event["user_id"]] = event["exp_group"]
