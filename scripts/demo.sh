@@ -23,7 +23,7 @@ else
   nohup "$bin/feedstar" dashboard --url "http://dashboard@127.0.0.1:$port/analytics" \
     --port "$dashboard_port" --pid-file "$pid_file" >"$state_dir/dashboard.log" 2>&1 &
   for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$dashboard_port/" >/dev/null 2>&1 && break
+    curl -s -o /dev/null "http://127.0.0.1:$dashboard_port/healthz" && break
     sleep 0.2
   done
 fi
