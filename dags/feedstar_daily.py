@@ -18,10 +18,10 @@ see feedstar/orchestration/days.py).  Three tasks:
 
 Why one `dbt build` task rather than astronomer-cosmos' task per model: each cosmos task
 is a separate dbt invocation that starts Python, loads the adapter and parses the project
-before its model's SQL runs.  bench/bench_dag.py measures that fixed cost at a third of
-a daily run (on our shared 2-core machines, 38 s wall of a 112 s run, against 48 s of
-ClickHouse work); 22 models + 1 snapshot as tasks would pay it 23 times a day, and a
-backfill pays it per day.  One build keeps dbt's threads, its DAG order and its
+before its model's SQL runs.  bench/bench_dag.py measures that fixed cost at over a
+third of a daily run (2 cores, 14 days at scale 0.05: 6.2 s of a 16.6 s run, against
+9.5 s of ClickHouse work).  21 models + 1 snapshot as tasks would pay it 22 times a day
+(~140 s instead of 6 s), and a backfill pays that per day.  One build keeps dbt's threads, its DAG order and its
 per-node results: the failure callback reads run_results.json and names the failing
 model or test, and the per-node statuses go to XCom.
 
