@@ -21,8 +21,14 @@ day_attributes as (
     where {{ marts_between('date') }}
 ),
 
+-- only the window's users: a daily load then reads a day's users, not all of history's
 users as (
     select * from {{ ref('dim_users') }} final
+    where user_id in (
+        select feed.user_id from feed
+        union distinct
+        select messenger.user_id from messenger
+    )
 ),
 
 -- One row per (date, user) from each fact; a union (not a full join) keeps NULLs NULL.
