@@ -4,6 +4,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from endpoint import free_port, http, start_endpoint
@@ -56,3 +58,39 @@ def test_port_already_taken_is_a_clear_error(endpoint, tmp_path):
     assert refused.returncode == 2
     assert "feedstar serve:" in refused.stderr and "in use" in refused.stderr.lower()
     assert not (tmp_path / "data" / "feedstar-serve.pid").exists()
+
+
+def test_sigterm_cancels_a_query_still_running_after_the_grace_period(tmp_path):
+    """A query that would run for hours must not keep the process alive after SIGTERM:
+    after --shutdown-timeout it is cancelled, its client gets an error, and the data
+    directory is closed cleanly (exit 0, pid file gone)."""
+    data_dir = str(tmp_path / "data")
+    server = start_endpoint(data_dir, "--shutdown-timeout", "1")
+    ok(server, "CREATE TABLE kept (n UInt32) ENGINE = MergeTree ORDER BY n")
+    ok(server, "INSERT INTO kept SELECT number FROM numbers(10)")
+    answers = []
+    endless = "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 1 SETTINGS max_threads = 1"
+
+    def run_endless():
+        try:
+            answers.append(http(server, "POST", {}, endless.encode(), timeout=120))
+        except OSError as exc:  # the connection may be closed instead of answered
+            answers.append(exc)
+
+    client = threading.Thread(target=run_endless)
+    client.start()
+    deadline = time.monotonic() + 30
+    while "numbers(100000000000)" not in ok(server, "SELECT query FROM system.processes"):
+        assert time.monotonic() < deadline, "the endless query never started"
+    assert server.stop(signal.SIGTERM, timeout=60) == 0
+    client.join(60)
+    assert not client.is_alive()
+    assert not (answers and getattr(answers[0], "status", 500) == 200), "the endless query cannot have succeeded"
+    assert "cancelled 1 query(ies) still running at shutdown" in server.log()
+    assert not os.path.exists(os.path.join(data_dir, "feedstar-serve.pid"))
+
+    again = start_endpoint(data_dir)
+    try:
+        assert ok(again, "SELECT count(), sum(n) FROM kept") == "10\t45\n"  # 0 + 1 + ... + 9
+    finally:
+        again.stop()

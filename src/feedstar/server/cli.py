@@ -23,12 +23,16 @@ from feedstar.server.run import serve as run_serve
 @click.option("--max-body-bytes", default=DEFAULT_MAX_BODY_BYTES, show_default=True, type=click.IntRange(1),
               help="Largest request body accepted (after decompression).")
 @click.option("--log-file", default=None, type=click.Path(dir_okay=False), help="Also log to this file.")
-def serve(path, host, port, user, password, readonly_user, readonly_password, max_body_bytes, log_file):
+@click.option("--shutdown-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds running requests get to finish after SIGTERM/SIGINT before they are cancelled.")
+def serve(path, host, port, user, password, readonly_user, readonly_password, max_body_bytes, log_file,
+          shutdown_timeout):
     """Serve a chDB data directory over the ClickHouse HTTP interface."""
     try:
         run_serve(path, host=host, port=port, user=user, password=password,
                   readonly_user=readonly_user or None, readonly_password=readonly_password,
-                  max_body_bytes=max_body_bytes, log_file=log_file)
+                  max_body_bytes=max_body_bytes, log_file=log_file,
+                  shutdown_timeout=shutdown_timeout)
     except (DataDirectoryBusy, ValueError, OSError) as exc:
         click.echo(f"feedstar serve: {exc}", err=True)
         sys.exit(2)

@@ -148,7 +148,23 @@ class Engine:
                 session.connection.close()
                 session.lock.release()
 
+    def cancel_running_queries(self) -> None:
+        """Cancel every query still running (at shutdown, after the grace period).
+
+        A cancelled query's client gets an error, so nothing it was told is stored gets
+        lost; without this a long query would keep the process alive after SIGTERM.
+        """
+        try:
+            killed = self._root.query("KILL QUERY WHERE query_id != queryID() SYNC", "TabSeparated")
+        except Exception as exc:  # shutting down anyway: report and go on
+            log.warning("could not cancel running queries: %s", exc)
+            return
+        count = len([line for line in killed.bytes().decode().splitlines() if line.strip()])
+        if count:
+            log.warning("cancelled %d query(ies) still running at shutdown", count)
+
     def close(self) -> None:
+        self.cancel_running_queries()
         with self._sessions_lock:
             for session in self._sessions.values():
                 session.connection.close()

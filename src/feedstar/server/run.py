@@ -29,8 +29,13 @@ def is_loopback(host: str) -> bool:
 
 def serve(path: str, host: str = "127.0.0.1", port: int = 8123, user: str = "default", password: str = "",
           readonly_user: str | None = None, readonly_password: str = "",
-          max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, log_file: str | None = None) -> None:
-    """Run the endpoint in the foreground until SIGTERM/SIGINT."""
+          max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, log_file: str | None = None,
+          shutdown_timeout: float = 30) -> None:
+    """Run the endpoint in the foreground until SIGTERM/SIGINT.
+
+    On a signal it stops accepting, lets running requests finish for `shutdown_timeout`
+    seconds, then cancels what still runs and closes the data directory.
+    """
     if not is_loopback(host) and not password:
         raise ValueError(f"refusing to listen on {host} without --password: only loopback is served unauthenticated")
     configure_logging(log_file)
@@ -49,7 +54,7 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8123, user: str = "def
         handle.write(str(os.getpid()))
     log.info("feedstar endpoint (ClickHouse %s over chDB) on http://%s:%d data=%s pid=%d",
              engine.version, host, sock.getsockname()[1], engine.path, os.getpid())
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=30,
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=shutdown_timeout,
                             limit_concurrency=512, http="auto", loop="auto",  # httptools + uvloop if installed
                             lifespan="off")
     server = uvicorn.Server(config)
