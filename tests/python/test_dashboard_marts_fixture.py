@@ -72,8 +72,8 @@ TABLES = {
         "date Date, active_users UInt64, feed_users UInt64, senders UInt64, views UInt64, likes UInt64, "
         "posts UInt64, messages_sent UInt64, ctr Nullable(Float64), views_per_user Nullable(Float64), "
         "likes_per_user Nullable(Float64), posts_per_user Nullable(Float64), "
-        "messages_per_sender Nullable(Float64), avg_view_to_like_seconds Nullable(Float64)",
-        [(D2, 22, 19, 7, 200, 43, 62, 16, 0.215, 200 / 19, 43 / 19, 62 / 19, 16 / 7, 17.25)],
+        "messages_per_sender Nullable(Float64), avg_view_to_like_seconds Nullable(Float64), connections UInt64",
+        [(D2, 22, 19, 7, 200, 43, 62, 16, 0.215, 200 / 19, 43 / 19, 62 / 19, 16 / 7, 17.25, 11)],
     ),
     "agg_top_posts_daily": (
         "date Date, post_rank UInt8, post_id UInt32, views UInt64, likes UInt64, unique_viewers UInt64, "

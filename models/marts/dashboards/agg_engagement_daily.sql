@@ -12,7 +12,21 @@ with activity as (
     where {{ marts_between('date') }}
 ),
 
-final as (
+connections as (
+    select * from {{ ref('fact_user_connections') }}
+    where {{ marts_between('date') }}
+),
+
+daily_connections as (
+    -- one fact row per (date, sender, receiver): its row count is the day's distinct pairs
+    select
+        date,
+        count() as connections
+    from connections
+    group by date
+),
+
+engagement as (
     select
         date,
         countIf(is_feed_active or is_messenger_active) as active_users,
@@ -31,6 +45,28 @@ final as (
         avgOrNull(avg_view_to_like_seconds) as avg_view_to_like_seconds
     from activity
     group by date
+),
+
+final as (
+    select
+        engagement.date,
+        engagement.active_users,
+        engagement.feed_users,
+        engagement.senders,
+        engagement.views,
+        engagement.likes,
+        engagement.posts,
+        engagement.messages_sent,
+        engagement.ctr,
+        engagement.views_per_user,
+        engagement.likes_per_user,
+        engagement.posts_per_user,
+        engagement.messages_per_sender,
+        engagement.avg_view_to_like_seconds,
+        -- no message that day: no fact row, so 0 (join_use_nulls = 0 fills the default)
+        daily_connections.connections
+    from engagement
+    left join daily_connections on engagement.date = daily_connections.date
 )
 
 select * from final

@@ -1,8 +1,10 @@
-"""Messenger per day: senders, receivers, messages, messages per sender.
+"""Messenger per day: senders, receivers, messages, messages per sender, connections.
 
 Counts come from the matching (disjoint) slices of `agg_messenger_daily_activity`.
 Messages per sender is read from `agg_engagement_daily` for all users; for a slice it is
-the ratio of the slice's sums, taken in ClickHouse.
+the ratio of the slice's sums, taken in ClickHouse.  Connections (distinct
+sender->receiver pairs of the day) exist for all users only: a pair has two users whose
+slices may differ, so no slice mart holds them, and a filtered view shows none.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Row:
     messages_sent: int
     messages_received: int
     messages_per_sender: float | None
+    connections: int | None
 
 
 def build(filters: Filters) -> Query:
@@ -33,8 +36,10 @@ def build(filters: Filters) -> Query:
     slices, slice_parameters = slice_predicate(filters, MART)
     if filters.slices:
         per_sender = "if(activity.senders = 0, null, activity.messages_sent / activity.senders)"
+        connections = "cast(null, 'Nullable(UInt64)')"
     else:
         per_sender = "engagement.messages_per_sender"
+        connections = "engagement.connections"
     sql = f"""
 with activity as (
     select
@@ -50,7 +55,7 @@ with activity as (
 ),
 
 engagement as (
-    select date, messages_per_sender
+    select date, messages_per_sender, connections
     from {ENGAGEMENT_MART}
     where {dates}
 )
@@ -62,7 +67,8 @@ select
     activity.receive_only_users as receive_only_users,
     activity.messages_sent as messages_sent,
     activity.messages_received as messages_received,
-    {per_sender} as messages_per_sender
+    {per_sender} as messages_per_sender,
+    {connections} as connections
 from activity
 left join engagement on activity.date = engagement.date
 order by date
