@@ -14,6 +14,10 @@ rounds alternate between the two sides so that background load hits both alike:
 
 Figures are medians over the rounds.  Targets (issue 2): SELECT 1 round trip <= 2 ms;
 SELECT and insert through the endpoint <= 1.5x in-process.
+
+Beside SELECT 1 it prints the floor under that figure on this machine: a raw SELECT 1 to
+bench/bare_chdb_http.py (uvicorn, one thread hop, chDB, no protocol at all) plus the CPU
+time clickhouse-connect itself spends per query in this process.
 """
 
 from __future__ import annotations
@@ -139,8 +143,12 @@ def main(argv=None) -> int:
         for _ in range(30):  # warm-up: connections, code paths
             client.query("SELECT 1")
             in_process.time("ping")
+        cpu_started = time.process_time()
         ping = [timed(lambda: client.query("SELECT 1")) for _ in range(args.pings)]
-        ping_raw = raw_http_pings(endpoint, args.pings)
+        # This process's CPU time per query is clickhouse-connect's own cost: no server can remove it.
+        client_cpu = (time.process_time() - cpu_started) / args.pings
+        ping_raw = raw_http_pings(endpoint.port, args.pings)
+        ping_bare = bare_wrapper_pings(args.pings)
         ping_in_process = [in_process.time("ping") for _ in range(args.pings)]
 
         samples = {key: ([], []) for key in ("select_arrow", "select_df", "select_df_arrow", "insert")}
@@ -164,15 +172,37 @@ def main(argv=None) -> int:
         endpoint.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    report(args, ping, ping_raw, ping_in_process, samples)
+    report(args, ping, ping_raw, ping_bare, client_cpu, ping_in_process, samples)
     return 0
 
 
-def raw_http_pings(endpoint, count: int) -> list[float]:
+def bare_wrapper_pings(count: int) -> list[float]:
+    """The same raw SELECT 1 against bench/bare_chdb_http.py: the floor for any chDB endpoint."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "python"))
+    from endpoint import free_port
+
+    port, data_dir = free_port(), tempfile.mkdtemp(prefix="bench-bare-")
+    process = subprocess.Popen([sys.executable, "-m", "bench.bare_chdb_http", str(port), data_dir])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return raw_http_pings(port, count)
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def raw_http_pings(port: int, count: int) -> list[float]:
     """SELECT 1 over one keep-alive connection with no client library: the endpoint's own share."""
     import http.client
 
-    connection = http.client.HTTPConnection("127.0.0.1", endpoint.port)
+    connection = http.client.HTTPConnection("127.0.0.1", port)
 
     def once():
         connection.request("POST", "/?wait_end_of_query=1", body=b"SELECT 1 FORMAT Native")
@@ -185,7 +215,7 @@ def raw_http_pings(endpoint, count: int) -> list[float]:
     return samples
 
 
-def report(args, ping, ping_raw, ping_in_process, samples) -> None:
+def report(args, ping, ping_raw, ping_bare, client_cpu, ping_in_process, samples) -> None:
     load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"bench_server: {args.rows:,} rows x 5 columns, {args.rounds} rounds, {args.pings} pings; medians "
           f"(load average {load} on {os.cpu_count()} cores)")
@@ -193,6 +223,10 @@ def report(args, ping, ping_raw, ping_in_process, samples) -> None:
     verdict = "ok" if ping_ms <= TARGET_PING_MS else "MISSED"
     print(f"  SELECT 1 round trip, clickhouse-connect   {ping_ms:8.2f} ms   (target <= {TARGET_PING_MS} ms: {verdict}; "
           f"raw HTTP {median_ms(ping_raw):.2f} ms; chDB in-process {median_ms(ping_in_process):.2f} ms)")
+    floor = median_ms(ping_bare) + client_cpu * 1000
+    print(f"    floor on this machine: raw HTTP to a bare chDB wrapper (bench/bare_chdb_http.py) "
+          f"{median_ms(ping_bare):.2f} ms + clickhouse-connect's own CPU per query {client_cpu * 1000:.2f} ms "
+          f"= {floor:.2f} ms; feedstar serve adds {ping_ms - floor:.2f} ms above it")
     labels = {"select_arrow": "SELECT all rows -> Arrow table ",
               "select_df": "SELECT all rows -> DataFrame   ",
               "select_df_arrow": "  ... DataFrame via Arrow       ",

@@ -107,6 +107,17 @@ def test_failure_after_the_result_started_is_tagged_and_breaks_the_transfer(serv
     assert http(server, "GET", path="/ping").body == b"Ok.\n"
 
 
+def test_failure_within_a_small_result_gets_an_error_status(server):
+    """A result that would have ended within the prefetch (a few blocks) is answered whole,
+    so a failure in its third block is still a proper error, not a broken 200."""
+    sql = b"SELECT throwIf(number = 2, 'early failure') FROM numbers(10) SETTINGS max_block_size = 1"
+    answer = http(server, "POST", {}, sql)
+    assert answer.status >= 400, answer.text
+    assert answer.headers["x-clickhouse-exception-code"] == "395"
+    assert b"early failure" in answer.body
+    assert "transfer-encoding" not in answer.headers and b"__exception__" not in answer.body
+
+
 def test_clickhouse_connect_sees_a_mid_stream_failure(server):
     client = server.client()
     sql = "SELECT throwIf(number = 200000, 'late failure') FROM numbers(300000) SETTINGS max_block_size = 1000"

@@ -22,6 +22,10 @@ from feedstar.server.protocol import (
 )
 
 
+# A streamable result that ends within this many bytes is sent whole (see Executor._stream).
+PREFETCH_BYTES = 256 * 1024
+
+
 @dataclass
 class Outcome:
     """A result: whole in `complete`, or streaming from `chunks` (first chunk already fetched)."""
@@ -165,21 +169,38 @@ class Executor:
 
     @staticmethod
     def _stream(connection, sql, fmt, params, started, on_done) -> Outcome:
+        """Stream a SELECT, unless it ends within PREFETCH_BYTES: then it is answered whole.
+
+        Most dashboard and client queries return a few rows; answering those complete from
+        this one worker-thread hop (rather than one hop per chunk plus a streaming response)
+        is most of an endpoint round trip's cost, and a failure among them still gets a
+        proper error status.
+        """
+        prefetched, size, ended = [], 0, False
         try:
             stream = connection.send_query(sql, fmt, params=params or {})
-            first = stream.fetch()
+            while size < PREFETCH_BYTES and not ended:
+                chunk = stream.fetch()
+                ended = chunk is None
+                data = b"" if ended else chunk.bytes()
+                if data:
+                    prefetched.append(data)
+                    size += len(data)
         except Exception as exc:  # the caller frees the connection
             raise ClickHouseError.from_engine(exc) from None
+        if ended:
+            on_done(True)
+            return Outcome(fmt, iter(()), summary(result_bytes=size, elapsed=time.perf_counter() - started),
+                           complete=b"".join(prefetched))
 
         def chunks():
             finished = False
             try:
-                chunk = first
-                while chunk is not None:
+                yield from prefetched
+                while (chunk := stream.fetch()) is not None:
                     data = chunk.bytes()
                     if data:
                         yield data
-                    chunk = stream.fetch()
                 finished = True
             finally:
                 if not finished:
