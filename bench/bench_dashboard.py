@@ -8,7 +8,7 @@ builds the marts with `dbt run`; with --url it reads the marts already there (e.
 endpoint `make demo` started).  Then it starts `feedstar dashboard` and headless Debian
 chromium (Playwright) and loads every page --rounds times:
 
-- cold: a fresh browser context each time (empty HTTP cache: plotly.js is fetched and
+- cold: a fresh browser context each time (empty HTTP cache: Chart.js is fetched and
   compiled again); warm: a second load in the same context (what a user clicking between
   pages sees).
 - render = `performance.now()` when the page marks itself fully rendered (every card
@@ -73,9 +73,9 @@ def measure(browser, base_url: str, path: str) -> tuple[float, list[float], list
         visit.close()
 
 
-# The same page shell (HTML, CSS, plotly.js) with no panel to fetch or draw: a bad filter
-# makes the page a message.  page / baseline separates our queries and drawing from the
-# browser's and the machine's own cost of loading plotly.js.
+# The same page shell (HTML, CSS, Chart.js and its plugins) with no panel to fetch or draw: a
+# bad filter makes the page a message.  page / baseline separates our queries and drawing from
+# the browser's and the machine's own cost of loading the page and its chart library.
 BASELINE = ("baseline", "/feed?date_from=bad")
 
 

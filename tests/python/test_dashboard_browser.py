@@ -70,6 +70,13 @@ def mart(admin, sql, **parameters):
     return admin.query(sql, parameters=parameters).result_rows
 
 
+def chart_data(seen, card_title: str) -> dict:
+    """What the card's Chart.js chart draws: {labels, datasets: [{label, data}]}."""
+    return seen.card(card_title).locator("canvas").evaluate(
+        "canvas => { const data = Chart.getChart(canvas).data;"
+        " return { labels: data.labels || [], datasets: data.datasets.map(d => ({ label: d.label, data: d.data })) }; }")
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.slug)
 def test_every_page_renders_without_console_errors(visit, page):
     extra = "&group_a=0&group_b=1" if page.slug == "experiments" else ""
@@ -79,9 +86,12 @@ def test_every_page_renders_without_console_errors(visit, page):
     assert seen.console_errors == []
     states = seen.page.locator("article.card").evaluate_all("cards => cards.map(c => c.dataset.state)")
     assert states and set(states) == {"drawn"}, states
-    # every chart card holds a plotly graph with at least one trace
-    for chart in seen.page.locator("article.card .js-plotly-plot").all():
-        assert chart.evaluate("node => node.data.length") > 0
+    # every chart card holds a Chart.js canvas with at least one dataset that has values
+    charts = [card for card in page.cards if card.chart["type"] not in ("kpi", "table")]
+    assert seen.page.locator("article.card canvas").count() == len(charts)
+    for card in charts:
+        datasets = chart_data(seen, card.title)["datasets"]
+        assert datasets and all(any(v is not None for v in d["data"]) for d in datasets), card.title
 
 
 def test_overview_numbers_for_a_day_equal_the_marts_and_the_raw_events(visit, admin):
@@ -160,6 +170,11 @@ def test_a_slice_filter_changes_the_numbers_as_the_marts_say(visit, admin):
     shown = {row["date"][1]: [int(row[c][0]) for c in ("feed_users", "views", "likes")]
              for row in feed.table("Views and likes")}
     assert shown == {day: totals for day, totals in expected.items() if FIRST.isoformat() <= day <= DAY.isoformat()}
+    # and the chart draws the same numbers
+    drawn = chart_data(feed, "Views and likes")
+    assert {d["label"]: d["data"] for d in drawn["datasets"]} == {
+        name: [shown[day][i] for day in drawn["labels"]] for i, name in ((1, "views"), (2, "likes"))}
+    assert sorted(drawn["labels"]) == sorted(shown)
     all_users = visit(f"/feed?{RANGE}").kpi("Feed on the last day", "views")[0]
     assert int(all_users) > shown[DAY.isoformat()][1]  # the slice is smaller than everyone
 
@@ -178,7 +193,31 @@ def test_the_retention_form_switches_to_rolling_retention(visit, admin):
                            "and cohort_start between {a:Date} and {b:Date} order by cohort_start, day_number",
                     a=FIRST, b=DAY)
     assert shown == [(start.isoformat(), day, value) for start, day, value in expected]
+    # the heatmap's cells are the same rows
+    (cells,) = chart_data(seen, "Retention by cohort and day")["datasets"]
+    assert [(c["y"], int(c["x"]), c["v"]) for c in cells["data"]] == shown
+    # oldest cohort on top, as in a cohort table
+    top, bottom = seen.card("Retention by cohort and day").locator("canvas").evaluate(
+        "canvas => { const y = Chart.getChart(canvas).scales.y; return [y.getPixelForValue(0), "
+        "y.getPixelForValue(y.getLabels().length - 1)]; }")
+    assert top < bottom
     assert seen.console_errors == []
+
+
+def test_lifecycle_draws_dormant_users_below_zero_and_tables_them_as_the_mart_says(visit, admin):
+    seen = visit(f"/lifecycle?{RANGE}")
+    title = "New / returning / resurrecting / dormant users"
+    expected = mart(admin, "select period_start, new_users, returning_users, resurrecting_users, dormant_users "
+                           "from analytics.agg_lifecycle where service = 'app' and period = 'day' "
+                           "and period_start between {a:Date} and {b:Date} order by period_start", a=FIRST, b=DAY)
+    shown = [(row["period_start"][1], int(row["dormant_users"][0])) for row in seen.table(title)]
+    assert shown == [(start.isoformat(), dormant) for start, *_, dormant in expected]
+    drawn = chart_data(seen, title)
+    assert drawn["labels"] == [start.isoformat() for start, *_ in expected]
+    assert {d["label"]: d["data"] for d in drawn["datasets"]} == {
+        "new users": [row[1] for row in expected], "returning users": [row[2] for row in expected],
+        "resurrecting users": [row[3] for row in expected], "dormant users": [-row[4] for row in expected]}
+    assert any(row[4] > 0 for row in expected)
 
 
 def test_the_experiment_test_matches_a_welch_test_over_raw_events(visit, admin):

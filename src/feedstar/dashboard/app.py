@@ -1,4 +1,4 @@
-"""The Starlette app: pages, JSON API, and static files (plotly.js vendored under static/vendor)."""
+"""The Starlette app: pages, JSON API, and static files (Chart.js vendored under static/vendor)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The six pages: which filters each offers and which cards (panel + chart + table) it shows.
 
 A card names a panel (its data comes from `/api/panels/<panel>`) and how to draw it; the
-browser only reshapes rows into plotly traces.  Several cards may share one panel.
+browser only reshapes rows into Chart.js datasets.  Several cards may share one panel.
 """
 
 from __future__ import annotations

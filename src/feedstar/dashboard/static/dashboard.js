@@ -1,5 +1,5 @@
 // Draws each card of a page from its panel's JSON rows.  Presentation only: rows are
-// reshaped into plotly traces and formatted; no metric is computed here.
+// reshaped into Chart.js datasets and formatted; no metric is computed here.
 "use strict";
 
 const PERCENT = /ctr|retention|stickiness|ci_low|ci_high/;
@@ -48,43 +48,163 @@ function table(columns, rows) {
   return result;
 }
 
-function traces(spec, rows) {
-  const kind = spec.type === "line" ? "scatter" : "bar";
-  const base = kind === "scatter" ? { type: "scatter", mode: "lines+markers" } : { type: "bar" };
-  const negative = new Set(spec.negative || []);
+// Chart.js is drawn on category axes with the API's own values as labels; only the tick
+// and tooltip texts are formatted (dates short, ratios as percents), so no date adapter.
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                "#bcbd22", "#17becf"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+// ColorBrewer "Blues", light (0) to dark (1): the retention heatmap's colour scale.
+const BLUES = [[247, 251, 255], [222, 235, 247], [198, 219, 239], [158, 202, 225], [107, 174, 214],
+               [66, 146, 198], [33, 113, 181], [8, 81, 156], [8, 48, 107]];
+
+function shortDate(value) {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(value));
+  return parts ? `${MONTHS[Number(parts[2]) - 1]} ${parts[3]}` : String(value);
+}
+
+function percentTick(value) {
+  return (value * 100).toFixed(1) + "%";
+}
+
+function blue(value) {
+  const at = Math.min(Math.max(value, 0), 1) * (BLUES.length - 1);
+  const low = BLUES[Math.floor(at)];
+  const high = BLUES[Math.ceil(at)];
+  const mix = low.map((c, i) => Math.round(c + (high[i] - c) * (at - Math.floor(at))));
+  return `rgb(${mix.join(",")})`;
+}
+
+function unique(values) {
+  return [...new Set(values)];
+}
+
+function xLabels(spec, rows) {
+  const labels = unique(rows.map((r) => r[spec.x]));
+  return spec.categorical ? labels : labels.sort();
+}
+
+function dataset(name, column, index, values, negative = false) {
+  const color = COLORS[index % COLORS.length];
+  return { label: name, column, negative, data: values, borderColor: color, backgroundColor: color };
+}
+
+// One dataset per y column, or per value of the `series` column; values aligned with `labels`.
+function traces(spec, rows, labels) {
   if (spec.series) {
     const groups = new Map();
     for (const row of rows) {
       const key = String(row[spec.series]);
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(row);
+      if (!groups.has(key)) groups.set(key, new Map());
+      groups.get(key).set(row[spec.x], row[spec.y[0]]);
     }
-    return [...groups].map(([key, group]) => ({
-      ...base, name: key, x: group.map((r) => r[spec.x]), y: group.map((r) => r[spec.y[0]]),
-    }));
+    return [...groups].map(([key, group], i) => dataset(key, spec.y[0], i,
+                                                        labels.map((x) => (group.has(x) ? group.get(x) : null))));
   }
-  return spec.y.map((column) => ({
-    ...base, name: label(column), x: rows.map((r) => r[spec.x]),
+  const byX = new Map(rows.map((r) => [r[spec.x], r]));
+  const negative = new Set(spec.negative || []);
+  return spec.y.map((column, i) => dataset(label(column), column, i, labels.map((x) => {
+    const value = byX.has(x) ? byX.get(x)[column] : null;
     // Dormant users are drawn below zero (presentation); the table keeps the mart's value.
-    y: rows.map((r) => (negative.has(column) && r[column] !== null ? -r[column] : r[column])),
-  }));
+    return negative.has(column) && value !== null ? -value : value;
+  }), negative.has(column)));
+}
+
+function lineOrBar(spec, rows) {
+  const labels = xLabels(spec, rows);
+  const datasets = traces(spec, rows, labels);
+  const dates = /date|period_start/.test(spec.x);
+  const percent = PERCENT.test(spec.y);
+  const tick = function (value) {
+    const shown = this.getLabelForValue(value);
+    return dates ? shortDate(shown) : shown;
+  };
+  return {
+    type: spec.type === "line" ? "line" : "bar",
+    data: { labels, datasets },
+    options: {
+      interaction: { mode: "index", intersect: false },
+      datasets: { line: { spanGaps: true, pointRadius: 2, borderWidth: 2 } },
+      scales: {
+        x: { stacked: spec.type === "stacked", ticks: { callback: tick } },
+        y: { stacked: spec.type === "stacked", ticks: percent ? { callback: percentTick } : {} },
+      },
+      plugins: {
+        legend: { display: datasets.length > 1, position: "bottom" },
+        tooltip: { callbacks: {
+          title: (items) => (dates ? shortDate(items[0].label) : items[0].label),
+          label: (item) => {
+            const value = item.dataset.negative && item.raw !== null ? -item.raw : item.raw;
+            return `${item.dataset.label}: ${format(item.dataset.column, value)}`;
+          },
+        } },
+      },
+    },
+  };
 }
 
 function heatmap(spec, rows) {
-  const ys = [...new Set(rows.map((r) => r[spec.y]))];
-  const xs = [...new Set(rows.map((r) => r[spec.x]))].sort((a, b) => a - b);
-  const z = ys.map(() => xs.map(() => null));
-  for (const r of rows) z[ys.indexOf(r[spec.y])][xs.indexOf(r[spec.x])] = r[spec.z];
-  return [{ type: "heatmap", x: xs, y: ys, z, colorscale: "Blues", reversescale: true, zmin: 0, zmax: 1,
-            hovertemplate: "cohort %{y}<br>day %{x}: %{z:.1%}<extra></extra>", colorbar: { tickformat: ".0%" } }];
+  const ys = unique(rows.map((r) => String(r[spec.y])));
+  const xs = unique(rows.map((r) => r[spec.x])).sort((a, b) => a - b).map(String);
+  const data = rows.map((r) => ({ x: String(r[spec.x]), y: String(r[spec.y]), v: r[spec.z] }));
+  return {
+    type: "matrix",
+    data: { datasets: [{
+      label: label(spec.z), column: spec.z, data,
+      backgroundColor: (context) => blue(context.raw ? context.raw.v : 0),
+      borderWidth: 0,
+      width: ({ chart }) => (chart.chartArea || {}).width / xs.length - 1,
+      height: ({ chart }) => (chart.chartArea || {}).height / ys.length - 1,
+    }] },
+    options: {
+      scales: {
+        x: { type: "category", labels: xs, offset: true, grid: { display: false },
+             title: { display: true, text: label(spec.x) } },
+        // the matrix chart reverses y by default; not reversed, the first (oldest) cohort is on top
+        y: { type: "category", labels: ys, offset: true, reverse: false, grid: { display: false } },
+      },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: {
+          title: (items) => `cohort ${items[0].raw.y}`,
+          label: (item) => `day ${item.raw.x}: ${format(spec.z, item.raw.v)}`,
+        } },
+      },
+    },
+  };
+}
+
+// The heatmap's colour key (Chart.js has no colour bar): the scale as a CSS gradient.
+function colorKey(column) {
+  const key = element("div", { class: "color-key" });
+  key.appendChild(element("span", {}, format(column, 0)));
+  const gradient = element("span", { class: "gradient" });
+  gradient.style.background = `linear-gradient(to right, ${BLUES.map((c) => `rgb(${c.join(",")})`).join(", ")})`;
+  key.appendChild(gradient);
+  key.appendChild(element("span", {}, format(column, 1)));
+  return key;
 }
 
 function errorbars(spec, rows) {
-  return [{
-    type: "bar", name: label(spec.y), x: rows.map((r) => String(r[spec.x])), y: rows.map((r) => r[spec.y]),
-    error_y: { type: "data", symmetric: false, array: rows.map((r) => r[spec.high] - r[spec.y]),
-               arrayminus: rows.map((r) => r[spec.y] - r[spec.low]) },
-  }];
+  return {
+    type: "barWithErrorBars",
+    data: {
+      labels: rows.map((r) => String(r[spec.x])),
+      datasets: [{
+        ...dataset(label(spec.y), spec.y, 0, rows.map((r) => ({ y: r[spec.y], yMin: r[spec.low], yMax: r[spec.high] }))),
+        errorBarColor: "#1d2330", errorBarWhiskerColor: "#1d2330",
+      }],
+    },
+    options: {
+      scales: { y: { ticks: PERCENT.test(spec.y) ? { callback: percentTick } : {} } },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: {
+          label: (item) => `${item.dataset.label}: ${format(spec.y, item.raw.y)} ` +
+            `(${label(spec.low)} ${format(spec.low, item.raw.yMin)}, ${label(spec.high)} ${format(spec.high, item.raw.yMax)})`,
+        } },
+      },
+    },
+  };
 }
 
 function kpis(spec, rows, dateTo) {
@@ -102,7 +222,7 @@ function kpis(spec, rows, dateTo) {
   return box;
 }
 
-async function drawCard(card, body) {
+function drawCard(card, body) {
   const spec = JSON.parse(card.dataset.chart);
   const columns = JSON.parse(card.dataset.columns);
   const rows = matching(objects(body), spec.match);
@@ -116,18 +236,18 @@ async function drawCard(card, body) {
   } else if (rows.length === 0) {
     target.appendChild(element("p", { class: "empty" }, "No rows in the marts for these filters."));
   } else {
-    const data = spec.type === "heatmap" ? heatmap(spec, rows)
-      : spec.type === "errorbar" ? errorbars(spec, rows) : traces(spec, rows);
-    const height = spec.type === "heatmap" ? Math.max(320, 26 * data[0].y.length + 110) : 300;
-    const layout = {
-      height, margin: { l: 70, r: 20, t: 10, b: 40 }, legend: { orientation: "h", y: -0.2 },
-      barmode: spec.type === "stacked" ? "relative" : "group",
-      xaxis: spec.categorical || spec.type === "errorbar" ? { type: "category" }
-        : /date|period_start/.test(spec.x) ? { type: "date", tickformat: "%b %d" } : {},
-      yaxis: PERCENT.test(spec.y) ? { tickformat: ".1%" } : {},
-    };
-    if (spec.type === "heatmap") layout.yaxis = { type: "category", autorange: "reversed" };
-    await Plotly.newPlot(target, data, layout, { displaylogo: false, responsive: true });
+    const config = spec.type === "heatmap" ? heatmap(spec, rows)
+      : spec.type === "errorbar" ? errorbars(spec, rows) : lineOrBar(spec, rows);
+    const cohorts = spec.type === "heatmap" ? config.options.scales.y.labels.length : 0;
+    const box = element("div", { class: "chart-box" });
+    box.style.height = `${spec.type === "heatmap" ? Math.max(320, 26 * cohorts + 110) : 300}px`;
+    const canvas = element("canvas", { role: "img", "aria-label": card.querySelector("h2").textContent });
+    box.appendChild(canvas);
+    target.appendChild(box);
+    // Fixed height, no animation: the chart is drawn once, synchronously, here.
+    config.options = { ...config.options, animation: false, responsive: true, maintainAspectRatio: false };
+    new Chart(canvas, config);
+    if (spec.type === "heatmap") target.appendChild(colorKey(spec.z));
   }
   if (columns.length && spec.type !== "table") {
     const details = element("details");
@@ -140,7 +260,7 @@ async function drawCard(card, body) {
   card.dataset.state = "drawn";
 }
 
-// Started as soon as this script runs (in <head>), so the queries run while plotly.js is parsed.
+// Started as soon as this script runs (in <head>), so the queries run while Chart.js is parsed.
 const script = document.currentScript;
 const requests = new Map(JSON.parse(script.dataset.panels).map((panel) => [
   panel,
@@ -155,7 +275,7 @@ async function main() {
     try {
       const { ok, body } = await requests.get(card.dataset.panel);
       if (!ok) throw new Error(body.error);
-      await drawCard(card, body);
+      drawCard(card, body);
     } catch (failure) {
       card.querySelector(".chart").appendChild(element("p", { class: "error" }, String(failure.message || failure)));
       card.dataset.state = "failed";
