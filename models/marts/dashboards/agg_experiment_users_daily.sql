@@ -21,7 +21,7 @@ final as (
         date,
         user_id,
         -- a feed event always carries its exp_group; CAST (not assumeNotNull) fails loudly if not
-        cast(exp_group as UInt8) as exp_group,
+        cast(exp_group, 'UInt8') as exp_group,
         -- one user's day: UInt32 is ample, and half the bytes to read per test
         toUInt32(views) as views,
         toUInt32(likes) as likes,
