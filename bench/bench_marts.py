@@ -11,6 +11,8 @@ Starts its own embedded endpoint on a throwaway directory (and stops it) each pa
    over --rounds. The same numbers computed straight from the raw events are timed too
    (fewer rounds: they are slow) and the ratio raw / mart is printed.
    Targets (issue 5): each mart query median <= 50 ms, p95 <= 150 ms.
+   Then every panel query of `feedstar dashboard`, built by its own module (dashboard/queries/)
+   with the pages' default filters, timed the same way: the tiles' real reads.
 2. One new day: generates 121 days (at --build-scale), builds days 1..30, then times the
    marts' load of day 31 (30 days of history); loads days 31..120, then times day 121 (120
    days of history). Each load is run 3 times (a re-run does the same work); medians of the
@@ -184,7 +186,7 @@ def bench_reads(args) -> None:
         client = get_client(args.url)
         last = client.query("select max(date) from analytics.agg_active_users").result_rows[0][0]
         print(f"data set: the warehouse at {args.url} (last day {last})")
-        time_queries(client, last, args.rounds)
+        time_queries(args.url, last, args.rounds)
         return
 
     def body(work, url, port):
@@ -193,11 +195,33 @@ def bench_reads(args) -> None:
         generate(url, "--start", start.isoformat(), "--days", str(args.days), "--scale", str(args.scale))
         wall, _ = dbt_run(port, work, window(start, last), f"+{MARTS}")
         print(f"data set: {args.days} days at scale {args.scale:g}; warehouse built in {wall:.1f} s")
-        time_queries(get_client(url), last, args.rounds)
+        time_queries(url, last, args.rounds)
     with_endpoint(body)
 
 
-def time_queries(client, last: dt.date, rounds: int) -> None:
+def time_queries(url: str, last: dt.date, rounds: int) -> None:
+    time_listed_queries(get_client(url), last, rounds)
+    # as the dashboard's own client: unqualified mart names, no session (dashboard/db.py)
+    time_panel_queries(get_client(url, database="analytics", autogenerate_session_id=False), last, rounds)
+
+
+def time_panel_queries(client, last: dt.date, rounds: int) -> None:
+    """Every panel query of `feedstar dashboard`, built by its own module with the page's default
+    filters (the last 30 days; exp_groups 1 vs 2), run one at a time as the dashboard's client runs it."""
+    from feedstar.dashboard.filters import Filters
+    from feedstar.dashboard.queries import PANELS
+
+    filters = Filters(date_from=last - dt.timedelta(days=29), date_to=last, group_a=1, group_b=2)
+    print(f"\n{'dashboard panel (default filters)':40} {'median':>9} {'p95':>9}")
+    for name, module in PANELS.items():
+        query = module.build(filters)
+        seconds = timed(client, query.sql, query.parameters, rounds)
+        ok = statistics.median(seconds) <= 0.050 and p95(seconds) <= 0.150
+        print(f"{name:40} {statistics.median(seconds) * 1000:6.1f} ms {p95(seconds) * 1000:6.1f} ms"
+              f"{'' if ok else '  <- over target'}")
+
+
+def time_listed_queries(client, last: dt.date, rounds: int) -> None:
     parameters = {"day": last, "since": last - dt.timedelta(days=29)}
     print(f"{'query':32} {'mart median':>12} {'mart p95':>9} {'raw median':>11} {'speed-up':>9}")
     for name, (mart_sql, raw_sql) in QUERIES.items():
