@@ -112,9 +112,9 @@ QUERIES = {
         "group by date, exp_group order by date, exp_group"),
     "experiment_per_user_ctr_30d": (
         "select exp_group, count(), avg(ctr), welchTTest(ctr, toUInt8(exp_group = 2)) from "
-        "(select exp_group, user_id, sum(likes) / sum(views) as ctr from analytics.agg_experiment_users_daily "
-        "where date between {since:Date} and {day:Date} and exp_group in (1, 2) group by exp_group, user_id "
-        "having sum(views) > 0) group by grouping sets ((exp_group), ())",
+        "(select exp_group, user_id, likes / views as ctr from analytics.agg_experiment_users_30d "
+        "where end_date = {day:Date} and exp_group in (1, 2) and views > 0) "
+        "group by grouping sets ((exp_group), ())",
         "select exp_group, count(), avg(ctr), welchTTest(ctr, toUInt8(exp_group = 2)) from "
         "(select exp_group, user_id, countIf(action = 'like') / countIf(action = 'view') as ctr "
         "from product.feed_actions where toDate(time) between {since:Date} and {day:Date} and exp_group in (1, 2) "
@@ -211,7 +211,8 @@ def time_panel_queries(client, last: dt.date, rounds: int) -> None:
     from feedstar.dashboard.filters import Filters
     from feedstar.dashboard.queries import PANELS
 
-    filters = Filters(date_from=last - dt.timedelta(days=29), date_to=last, group_a=1, group_b=2)
+    filters = Filters(date_from=last - dt.timedelta(days=29), date_to=last, group_a=1, group_b=2,
+                      last_loaded_date=last)
     print(f"\n{'dashboard panel (default filters)':40} {'median':>9} {'p95':>9}")
     for name, module in PANELS.items():
         query = module.build(filters)

@@ -123,10 +123,30 @@ def test_dbt_exposures_list_every_mart_each_page_reads():
     path = os.path.join(os.path.dirname(__file__), "..", "..", "models", "exposures.yml")
     with open(path) as handle:
         exposures = {item["name"]: item for item in yaml.safe_load(handle)["exposures"]}
+    # one day, and the default 30 days ending on the last loaded day (some panels then read other marts)
+    ranges = ({}, {"date_from": DAY - dt.timedelta(days=29), "last_loaded_date": DAY})
+    variants = [filters(group_a=1, group_b=2, slices=slices, **days)
+                for slices in ((), (("os", "iOS"),)) for days in ranges]
     for page in PAGES:
-        sql = " ".join(PANELS[card.panel].build(filters(group_a=1, group_b=2, slices=slices)).sql
-                       for card in page.cards for slices in ((), (("os", "iOS"),))
-                       if built(PANELS[card.panel], filters(group_a=1, group_b=2, slices=slices)))
-        read = set(re.findall(r"\b(agg_[a-z_]+)", sql))
+        sql = " ".join(query.sql for card in page.cards for chosen in variants
+                       if (query := built(PANELS[card.panel], chosen)))
+        read = set(re.findall(r"\b(agg_[a-z0-9_]+)", sql))
         declared = {ref[len("ref('"):-2] for ref in exposures[f"dashboard_{page.slug}"]["depends_on"]}
         assert read == declared, page.slug
+
+
+@pytest.mark.parametrize("days, last_loaded, mart", [
+    (30, DAY, "agg_experiment_users_30d"),          # the default range, ending on the last loaded day
+    (30, DAY + dt.timedelta(days=5), "agg_experiment_users_30d"),  # ending on an earlier loaded day
+    (29, DAY, "agg_experiment_users_daily"),        # any other length sums the daily rows
+    (31, DAY, "agg_experiment_users_daily"),
+    (30, DAY - dt.timedelta(days=1), "agg_experiment_users_daily"),  # ends after the last loaded day
+    (30, None, "agg_experiment_users_daily"),       # nothing known about what is loaded
+])
+def test_experiment_panels_read_the_30_day_totals_only_for_a_30_day_range_they_cover(days, last_loaded, mart):
+    chosen = filters(date_from=DAY - dt.timedelta(days=days - 1), group_a=1, group_b=2, last_loaded_date=last_loaded)
+    for name in ("experiment_groups", "experiment_test"):
+        query = PANELS[name].build(chosen)
+        assert query.mart == mart
+        assert f"from {mart}" in query.sql
+

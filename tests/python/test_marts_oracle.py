@@ -18,7 +18,7 @@ APPENDED_DAYS = 1                # 35 days in all: cohorts of the first 5 days r
 MARTS = ("int_user_daily_activity", "agg_app_daily_activity", "agg_feed_daily_activity",
          "agg_messenger_daily_activity", "agg_active_users", "agg_retention", "agg_lifecycle",
          "agg_engagement_daily", "agg_top_posts_daily", "agg_experiment_daily",
-         "agg_experiment_users_daily")
+         "agg_experiment_users_daily", "agg_experiment_users_30d")
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +121,45 @@ def test_ctr_by_exp_group_per_day_and_over_the_range(warehouse):
     assert {group: (users, views, likes) for group, users, views, likes in over_range} == raw.feed_by_group()
 
 
+def test_30_day_totals_are_the_sums_of_the_daily_rows_for_every_end_date(warehouse):
+    """agg_experiment_users_30d against plain Python sums of agg_experiment_users_daily (itself
+    checked against the raw events above), for every loaded day, the appended one included."""
+    daily = query(warehouse, "select date, exp_group, user_id, views, likes from analytics.agg_experiment_users_daily")
+    expected = {}
+    for day, group, user, views, likes in daily:
+        for later in range(30):
+            end = day + dt.timedelta(days=later)
+            if end <= warehouse["last"]:
+                totals = expected.setdefault((end, group, user), [0, 0])
+                totals[0] += views
+                totals[1] += likes
+    rows = query(warehouse, "select end_date, exp_group, user_id, views, likes from analytics.agg_experiment_users_30d")
+    assert len(rows) == len(expected)
+    assert {(end, group, user): [views, likes] for end, group, user, views, likes in rows} == expected
+    assert max(end for end, _, _ in expected) == warehouse["last"]
+
+
+def test_experiment_panels_give_the_same_numbers_from_either_mart(warehouse):
+    from feedstar.dashboard.filters import Filters
+    from feedstar.dashboard.queries import PANELS
+
+    last = warehouse["last"]
+    client = warehouse["client"]
+    for name in ("experiment_groups", "experiment_test"):
+        answers = []
+        for last_loaded in (last, None):  # None: nothing known about loads, so the daily rows
+            chosen = Filters(date_from=last - dt.timedelta(days=29), date_to=last, group_a=1, group_b=2,
+                             last_loaded_date=last_loaded)
+            built = PANELS[name].build(chosen)
+            sql = built.sql.replace(f"from {built.mart}", f"from analytics.{built.mart}")
+            answers.append((built.mart, client.query(sql, parameters=built.parameters).result_rows))
+        (trailing_mart, trailing), (daily_mart, daily) = answers
+        assert (trailing_mart, daily_mart) == ("agg_experiment_users_30d", "agg_experiment_users_daily")
+        assert trailing and len(trailing) == len(daily), name
+        for got, want in zip(trailing, daily):
+            assert got == pytest.approx(want, rel=1e-9, nan_ok=True), name
+
+
 def test_ab_test_analysis_p_values_match_a_plain_python_welch_test(warehouse, endpoint):
     dbt(endpoint, warehouse["work"], "compile", "--select", "ab_test_ctr",
         "--vars", "{ab_group_a: 1, ab_group_b: 2}")
@@ -163,7 +202,8 @@ def test_the_marts_data_tests_pass(warehouse, endpoint):
     done = dbt(endpoint, warehouse["work"], "test", "--select", MART_MODELS, MART_TESTS)
     for name in ("app_service_mix_adds_up", "retention_day_0_is_the_cohort",
                  "lifecycle_new_users_are_first_seen_that_day", "active_users_windows_nest",
-                 "agg_lifecycle_hand_computed_week", "agg_active_users_hand_computed_windows"):
+                 "agg_lifecycle_hand_computed_week", "agg_active_users_hand_computed_windows",
+                 "experiment_users_30d_sums_the_daily_rows"):
         assert name in done.stdout, f"data test {name} did not run"
 
 

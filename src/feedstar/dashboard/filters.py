@@ -57,6 +57,9 @@ class Filters:
     period: str = "day"
     group_a: int | None = None
     group_b: int | None = None
+    # The last day the marts hold (not a filter: lets a panel pick a pre-aggregated mart
+    # only when it covers the range).
+    last_loaded_date: dt.date | None = None
 
     @property
     def slice_dict(self) -> dict[str, str]:
@@ -107,7 +110,7 @@ def parse_filters(params, options: Options) -> Filters:
     groups = {name: _parse_group(name, params.get(name, ""), options) for name in EXPERIMENT_GROUPS}
     if groups["group_a"] is not None and groups["group_a"] == groups["group_b"]:
         raise FilterError("group_b", "group_a and group_b must be two different exp_groups.")
-    return Filters(date_from, date_to, tuple(slices), **choices, **groups)
+    return Filters(date_from, date_to, tuple(slices), **choices, **groups, last_loaded_date=options.last_date)
 
 
 def _parse_range(params, options: Options) -> tuple[dt.date, dt.date]:

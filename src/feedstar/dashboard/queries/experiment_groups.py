@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from feedstar.dashboard.filters import Filters
 from feedstar.dashboard.queries.base import Query, no_slices
-from feedstar.dashboard.queries.experiment_users import PER_USER_CTR
+from feedstar.dashboard.queries.experiment_users import DAILY_MART, per_user_ctr
 
-MART = "agg_experiment_users_daily"
+MART = DAILY_MART  # or the 30-day totals: see experiment_users.per_user_ctr
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class Row:
 
 def build(filters: Filters) -> Query:
     no_slices(filters, MART)
+    per_user, mart = per_user_ctr(filters)
     sql = f"""
-with per_user as ({PER_USER_CTR}),
+with per_user as ({per_user}),
 
 per_group as (
     select
@@ -52,4 +53,4 @@ select
 from per_group
 order by exp_group
 """
-    return Query(sql, {"date_from": filters.date_from, "date_to": filters.date_to}, MART)
+    return Query(sql, {"date_from": filters.date_from, "date_to": filters.date_to}, mart)

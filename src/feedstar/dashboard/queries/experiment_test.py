@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from feedstar.dashboard.filters import Filters
 from feedstar.dashboard.queries.base import PanelUnavailable, Query, no_slices
-from feedstar.dashboard.queries.experiment_users import PER_USER_CTR
+from feedstar.dashboard.queries.experiment_users import DAILY_MART, per_user_ctr
 
-MART = "agg_experiment_users_daily"
+MART = DAILY_MART  # or the 30-day totals: see experiment_users.per_user_ctr
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,12 @@ class Row:
 
 def build(filters: Filters) -> Query:
     no_slices(filters, MART)
+    per_user, mart = per_user_ctr(filters)
     if filters.group_a is None or filters.group_b is None:
         raise PanelUnavailable("Choose group_a and group_b to compare two exp_groups.")
     # sample index for the tests: 0 = group_a, 1 = group_b
     sql = f"""
-with per_user as ({PER_USER_CTR}),
+with per_user as ({per_user}),
 
 pair as (
     select user_ctr, toUInt8(exp_group = {{group_b:UInt8}}) as sample
@@ -53,4 +54,4 @@ from pair
 """
     parameters = {"date_from": filters.date_from, "date_to": filters.date_to,
                   "group_a": filters.group_a, "group_b": filters.group_b}
-    return Query(sql, parameters, MART)
+    return Query(sql, parameters, mart)

@@ -1,19 +1,48 @@
 """The per-user CTR sample of an A/B range, shared by the group and test panels.
 
-`agg_experiment_users_daily` keeps one row per (date, feed-active user) so that a test
-can run over any date range: a user's CTR over the range is their likes / views summed
-over its days.  The statistics run in ClickHouse; the web layer only shows them.
+A user's CTR over the range is their likes / views summed over its days.  For the pages'
+default range, the 30 days ending on a loaded day, `agg_experiment_users_30d` already holds
+those sums (one row per user); any other range sums `agg_experiment_users_daily` (one row
+per date and feed-active user).  Both give the same sample; the statistics run in
+ClickHouse and the web layer only shows them.
 """
 
-PER_USER_CTR = """
+from __future__ import annotations
+
+from feedstar.dashboard.filters import Filters
+
+DAILY_MART = "agg_experiment_users_daily"
+TRAILING_MART = "agg_experiment_users_30d"
+TRAILING_DAYS = 30
+
+_FROM_DAILY = f"""
     select
         exp_group,
         user_id,
         sum(likes) / sum(views) as user_ctr,
         sum(views) as user_views,
         sum(likes) as user_likes
-    from agg_experiment_users_daily
-    where date between {date_from:Date} and {date_to:Date} and exp_group is not null
+    from {DAILY_MART}
+    where date between {{date_from:Date}} and {{date_to:Date}} and exp_group is not null
     group by exp_group, user_id
     having user_views > 0
 """
+
+_FROM_TRAILING = f"""
+    select
+        exp_group,
+        user_id,
+        likes / views as user_ctr,
+        views as user_views,
+        likes as user_likes
+    from {TRAILING_MART}
+    where end_date = {{date_to:Date}} and views > 0
+"""
+
+
+def per_user_ctr(filters: Filters) -> tuple[str, str]:
+    """(SQL of the per-user sample for the filters' range, the mart it reads)."""
+    covered = filters.last_loaded_date is not None and filters.date_to <= filters.last_loaded_date
+    if covered and (filters.date_to - filters.date_from).days + 1 == TRAILING_DAYS:
+        return _FROM_TRAILING, TRAILING_MART
+    return _FROM_DAILY, DAILY_MART
