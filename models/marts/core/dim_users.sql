@@ -4,13 +4,19 @@
     the old versions at once (one row per user again, about a second per million users),
     so plain reads see one row per user.  Nothing is deleted before the new rows exist:
     a run that fails half-way leaves the previous rows, and re-running it appends again.
-    The daily cost follows the number of users, not the number of days of history. -#}
+    The daily cost follows the number of users, not the number of days of history.
+    The first post-hook removes users left with no day at all (their only days' source rows
+    vanished); a user who lost only some events keeps values from them until
+    `--full-refresh` (a merge cannot subtract). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     engine='ReplacingMergeTree(version)',
     order_by='user_id',
-    post_hook="optimize table {{ this }} final",
+    post_hook=[
+        "delete from {{ this }} where user_id not in (select user_id from {{ ref('int_user_daily_attributes') }})",
+        "optimize table {{ this }} final",
+    ],
     on_schema_change='fail',
 ) }}
 
