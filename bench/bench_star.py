@@ -95,7 +95,7 @@ def one_day(client, port: str, work: str, day: dt.date, repeat: int) -> tuple[fl
 def seed_vs_feedstar(client, port: str, work: str, day: dt.date, repeat: int) -> tuple[float, float]:
     dbt(port, work, "compile", "--select", *FACTS, "path:analyses", vars=f"{{start_date: {day}, lookback_days: 0}}")
     seed = compiled(work, "analyses/seed_*.sql")
-    ours = {name: text for name, text in compiled(work, "models/marts/core/*.sql").items() if name in FACTS}
+    ours = {name: text for name, text in compiled(work, "models/marts/core/**/*.sql").items() if name in FACTS}
     assert len(seed) == len(ours) == 4, (sorted(seed), sorted(ours))
     seed_times, our_times = [], []
     for _ in range(repeat):  # alternate, so drifting machine load hits both sides alike
