@@ -39,6 +39,8 @@ FILL_SQL = ("INSERT INTO bench_rows SELECT number, number % 1000, number / 3, "
 SELECT_SQL = "SELECT id, bucket, score, label, day FROM bench_rows"
 TARGET_PING_MS = 2.0
 TARGET_RATIO = 1.5
+# the tests' endpoint helpers (start_endpoint, free_port)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "python"))
 
 
 # --- the in-process side (runs in a child process) ---------------------------------------
@@ -104,7 +106,6 @@ class InProcess:
 
 # --- the endpoint side ---------------------------------------------------------------------
 def start_endpoint():
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "python"))
     from endpoint import start_endpoint as start  # the tests' helper: free port, waits for /ping
 
     data_dir = tempfile.mkdtemp(prefix="bench-endpoint-")
@@ -178,7 +179,6 @@ def main(argv=None) -> int:
 
 def bare_wrapper_pings(count: int) -> list[float]:
     """The same raw SELECT 1 against bench/bare_chdb_http.py: the floor for any chDB endpoint."""
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "python"))
     from endpoint import free_port
 
     port, data_dir = free_port(), tempfile.mkdtemp(prefix="bench-bare-")

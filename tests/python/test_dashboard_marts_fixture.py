@@ -104,7 +104,7 @@ TABLES = {
         [(D2, 1, 2, 20, 4, 0.2, 0.2), (D2, 2, 2, 20, 6, 0.3, 0.3)],
     ),
     "agg_experiment_users_daily": (
-        "date Date, user_id UInt32, exp_group Nullable(UInt8), views UInt64, likes UInt64, bucket UInt8",
+        "date Date, user_id UInt32, exp_group UInt8, views UInt32, likes UInt32, bucket UInt8",
         [
             # group 1: users 1, 2 with CTRs 0.1 and 0.3 (user 1 over two days: 1/10 + 1/10)
             (D1, 1, 1, 10, 1, 1), (D2, 1, 1, 10, 1, 1), (D2, 2, 1, 10, 3, 2),

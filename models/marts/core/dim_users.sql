@@ -1,13 +1,13 @@
 {#- Incremental and append-only: a run merges the load window's user-days into the current
     row of each user they touch and appends the merged row with its version; the
     ReplacingMergeTree keeps the newest, and the post-hook's OPTIMIZE ... FINAL collapses
-    the old versions at once (one row per user again, about a second per million users),
-    so plain reads see one row per user.  Nothing is deleted before the new rows exist:
-    a run that fails half-way leaves the previous rows, and re-running it appends again.
-    The daily cost follows the number of users, not the number of days of history.
-    The first post-hook removes users left with no day at all (their only days' source rows
-    vanished); a user who lost only some events keeps values from them until
-    `--full-refresh` (a merge cannot subtract). -#}
+    the old versions at once, so plain reads see one row per user.  Nothing is deleted
+    before the new rows exist: a run that fails half-way leaves the previous rows, and
+    re-running it appends again.  The daily cost follows the number of users, not the
+    number of days of history.  The first post-hook removes users left with no day at all
+    (their only days' source rows vanished; it reads one column of int_user_daily_attributes);
+    a user who lost only some events keeps values from them until `--full-refresh` (a merge
+    cannot subtract). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

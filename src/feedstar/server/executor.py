@@ -28,7 +28,7 @@ PREFETCH_BYTES = 256 * 1024
 
 @dataclass
 class Outcome:
-    """A result: whole in `complete`, or streaming from `chunks` (first chunk already fetched)."""
+    """A result: whole in `complete`, or streaming from `chunks` (its first chunks already fetched)."""
 
     format: str
     chunks: Iterator[bytes]

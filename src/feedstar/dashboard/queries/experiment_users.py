@@ -23,7 +23,7 @@ _FROM_DAILY = f"""
         sum(views) as user_views,
         sum(likes) as user_likes
     from {DAILY_MART}
-    where date between {{date_from:Date}} and {{date_to:Date}} and exp_group is not null
+    where date between {{date_from:Date}} and {{date_to:Date}}
     group by exp_group, user_id
     having user_views > 0
 """
