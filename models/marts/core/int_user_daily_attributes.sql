@@ -1,12 +1,6 @@
-{#- query_settings: a full build writes one partition per day; ClickHouse's default cap of
-    100 partitions per INSERT block would fail any full build past 100 days. -#}
+{#- incremental by date partition: the facts' config in dbt_project.yml -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite',
-    partition_by='date',
-    query_settings={'max_partitions_per_insert_block': 0},
     order_by='(date, user_id)',
-    engine='MergeTree()',
     post_hook="{{ drop_vanished_partitions('date', [(ref('stg_feed_actions'), 'event_date'),
                                                      (ref('stg_message_actions'), 'event_date')]) }}",
 ) }}

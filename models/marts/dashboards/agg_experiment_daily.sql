@@ -1,7 +1,4 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite',
-    partition_by='toMonday(date)',
     order_by='date',
 ) }}
 

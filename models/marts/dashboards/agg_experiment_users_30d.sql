@@ -1,6 +1,4 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite',
     partition_by='toMonday(end_date)',
     order_by='(end_date, exp_group, user_id)',
 ) }}

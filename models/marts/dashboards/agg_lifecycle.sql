@@ -1,6 +1,4 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite',
     partition_by='toMonday(period_start)',
     order_by='(service, period, period_start)',
 ) }}

@@ -1,6 +1,4 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite',
     partition_by='toMonday(cohort_start)',
     order_by='(service, cohort_period, cohort_start, breakdown, breakdown_value, day_number)',
 ) }}
