@@ -8,7 +8,7 @@ with source as (
 valid as (
     select * from source
     where
-        {{ message_action_problem() }} = ''
+        {{ breaks_no_rule(message_action_rules()) }}
         and toDate(time) <= {{ load_window_end() }}
 ),
 

@@ -4,14 +4,14 @@
 with feed as (
     select
         *,
-        {{ feed_action_problem() }} as problem
+        {{ first_problem(feed_action_rules()) }} as problem
     from {{ source('product', 'feed_actions') }}
 ),
 
 messages as (
     select
         *,
-        {{ message_action_problem() }} as problem
+        {{ first_problem(message_action_rules()) }} as problem
     from {{ source('product', 'message_actions') }}
 ),
 
