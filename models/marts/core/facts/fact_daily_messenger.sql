@@ -23,17 +23,18 @@ message_sides as (
     array join [(sender_id, receiver_id, 1), (receiver_id, sender_id, 0)] as side
 ),
 
+-- distinct counterparts are exact: an array's distinct count, as in fact_daily_posts
 user_days as (
     select
         event_date,
         user_id,
         toUInt32(countIf(is_sent = 1)) as messages_sent,
-        toUInt32(uniqExactIf(counterpart_id, is_sent = 1)) as users_sent,
+        toUInt32(arrayUniq(groupArrayIf(counterpart_id, is_sent = 1))) as users_sent,
         minIf(event_time, is_sent = 1) as first_sent,
         maxIf(event_time, is_sent = 1) as last_sent,
         toUInt32(countIf(is_sent = 0)) as messages_received,
         -- distinct senders (the seed's alias shadowing made this 1 for every row)
-        toUInt32(uniqExactIf(counterpart_id, is_sent = 0)) as users_received,
+        toUInt32(arrayUniq(groupArrayIf(counterpart_id, is_sent = 0))) as users_received,
         minIf(event_time, is_sent = 0) as first_received,
         maxIf(event_time, is_sent = 0) as last_received
     from message_sides
