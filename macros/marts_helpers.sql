@@ -80,3 +80,20 @@
         first_messenger_date
     )
 {%- endmacro %}
+
+
+{% macro marts_daily_activity_slices(prefix='') -%}
+    {#- The user attributes the agg_*_daily_activity marts are sliced by (their grain is
+        (date, these columns)), as a column list; `prefix` qualifies each one. -#}
+    {%- set slices = ['gender', 'age', 'source', 'os', 'city', 'country'] -%}
+    {%- for column in slices -%}
+        {{ prefix }}{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro marts_last_loaded_date(relation) -%}
+    {#- The newest date loaded into `relation`: a mart never writes a report date after it
+        (a load's "end + N days" must not create rows for days without data yet). -#}
+    (select max(date) from {{ relation }})
+{%- endmacro %}

@@ -18,10 +18,6 @@ with activity as (
         and {{ marts_between('date', days_before=35, days_after=29) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
-),
-
 service_days as (
     select
         activity.date as active_date,
@@ -82,7 +78,7 @@ final as (
     from covered_days
     where
         {{ marts_between('report_date', days_after=29) }}
-        and report_date <= (select loaded.last_loaded_date from loaded)
+        and report_date <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
     group by report_date, service, breakdown, breakdown_value
 )
 

@@ -9,10 +9,6 @@ with activity as (
     where {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
-),
-
 -- Each user-day row is reported on its own date (shift 0) and seven days later (shift 7).
 shifted as (
     select
@@ -27,12 +23,7 @@ shifted as (
         activity.likes,
         activity.posts,
         activity.messages_sent,
-        activity.gender,
-        activity.age,
-        activity.source,
-        activity.os,
-        activity.city,
-        activity.country,
+        {{ marts_daily_activity_slices('activity.') }},
         arrayJoin([0, 7]) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -41,12 +32,7 @@ shifted as (
 final as (
     select
         report_date as date,
-        gender,
-        age,
-        source,
-        os,
-        city,
-        country,
+        {{ marts_daily_activity_slices() }},
         countIf(shift_days = 0 and is_active) as total_users,
         countIf(shift_days = 0 and is_feed_active and not is_messenger_active) as feed_only_users,
         countIf(shift_days = 0 and is_messenger_active and not is_feed_active) as messenger_only_users,
@@ -64,8 +50,8 @@ final as (
     from shifted
     where
         {{ marts_between('report_date', days_after=7) }}
-        and report_date <= (select loaded.last_loaded_date from loaded)
-    group by report_date, gender, age, source, os, city, country
+        and report_date <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
+    group by report_date, {{ marts_daily_activity_slices() }}
     -- a slice whose only users were receive-only 7 days ago has nothing to report
     having total_users + receive_only_users + new_users_7_days_ago > 0
 )

@@ -15,10 +15,6 @@ with user_days as (
     where {{ marts_between('date', days_before=35, days_after=29) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('agg_experiment_users_daily') }}
-),
-
 -- each user-day counts towards the totals ending on it and on the 29 days after it
 contributions as (
     select
@@ -40,7 +36,7 @@ final as (
         toUInt32(sum(likes)) as likes
     from contributions
     where
-        end_date <= (select loaded.last_loaded_date from loaded)
+        end_date <= {{ marts_last_loaded_date(ref('agg_experiment_users_daily')) }}
         and {{ marts_between('end_date', days_after=29) }}
     group by end_date, exp_group, user_id
 )

@@ -10,10 +10,6 @@ with activity as (
     where is_feed_active and {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
-),
-
 shifted as (
     select
         activity.date as activity_date,
@@ -23,12 +19,7 @@ shifted as (
         activity.likes,
         activity.posts,
         activity.avg_view_to_like_seconds,
-        activity.gender,
-        activity.age,
-        activity.source,
-        activity.os,
-        activity.city,
-        activity.country,
+        {{ marts_daily_activity_slices('activity.') }},
         arrayJoin([0, 7]) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -37,12 +28,7 @@ shifted as (
 final as (
     select
         report_date as date,
-        gender,
-        age,
-        source,
-        os,
-        city,
-        country,
+        {{ marts_daily_activity_slices() }},
         countIf(shift_days = 0) as feed_users,
         countIf(shift_days = 0 and activity_date = first_active_date) as feed_new_users_lifetime_0,
         countIf(shift_days = 0 and activity_date - first_active_date = 7) as feed_users_lifetime_7d,
@@ -55,8 +41,8 @@ final as (
     from shifted
     where
         {{ marts_between('report_date', days_after=7) }}
-        and report_date <= (select loaded.last_loaded_date from loaded)
-    group by report_date, gender, age, source, os, city, country
+        and report_date <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
+    group by report_date, {{ marts_daily_activity_slices() }}
     having feed_users + feed_new_users_7_days_ago > 0
 )
 

@@ -17,10 +17,6 @@ with activity as (
         and {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
-),
-
 service_days as (
     select
         activity.date as active_date,
@@ -108,7 +104,7 @@ final as (
     from statuses
     where
         {{ marts_between('status_period_start', days_after=7) }}
-        and status_period_start <= (select loaded.last_loaded_date from loaded)
+        and status_period_start <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
     group by service, period, status_period_start
 )
 

@@ -12,10 +12,6 @@ with activity as (
         and {{ marts_between('date', days_before=13, days_after=7) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
-),
-
 shifted as (
     select
         activity.date as activity_date,
@@ -27,12 +23,7 @@ shifted as (
         activity.messages_sent,
         activity.messages_received,
         activity.avg_time_between_messages_sent,
-        activity.gender,
-        activity.age,
-        activity.source,
-        activity.os,
-        activity.city,
-        activity.country,
+        {{ marts_daily_activity_slices('activity.') }},
         arrayJoin([0, 7]) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -41,12 +32,7 @@ shifted as (
 final as (
     select
         report_date as date,
-        gender,
-        age,
-        source,
-        os,
-        city,
-        country,
+        {{ marts_daily_activity_slices() }},
         countIf(shift_days = 0 and is_sender) as total_senders,
         countIf(shift_days = 0 and is_receiver) as total_receivers,
         countIf(shift_days = 0 and is_receiver and not is_active) as receive_only_users,
@@ -59,8 +45,8 @@ final as (
     from shifted
     where
         {{ marts_between('report_date', days_after=7) }}
-        and report_date <= (select loaded.last_loaded_date from loaded)
-    group by report_date, gender, age, source, os, city, country
+        and report_date <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
+    group by report_date, {{ marts_daily_activity_slices() }}
     having total_senders + total_receivers + new_messenger_users_7_days_ago > 0
 )
 

@@ -16,10 +16,6 @@ with activity as (
         and {{ marts_between('date', days_before=36, days_after=36) }}
 ),
 
-loaded as (
-    select max(date) as last_loaded_date from {{ ref('int_user_daily_activity') }}
-),
-
 service_days as (
     select
         activity.date as active_date,
@@ -87,7 +83,7 @@ final as (
         rolling_retained_users / cohort_size as rolling_retention
     from member_cohort_days
     -- day N is reported once every member of the cohort has reached it
-    where tupleElement(cohort, 3) + lifetime_day <= (select loaded.last_loaded_date from loaded)
+    where tupleElement(cohort, 3) + lifetime_day <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
     group by service, cohort_period, cohort_start, breakdown, breakdown_value, lifetime_day
 )
 
