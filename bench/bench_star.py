@@ -9,7 +9,8 @@ Each part starts its own embedded endpoint on a throwaway directory (and stops i
    - full `dbt build` of the star schema (models + unit and data tests): wall time, events/s;
    - one incremental day (`dbt build` for the last day D, default lookback 3): wall time, and
      ClickHouse time = the run's model and data-test SQL (compiled by dbt for D) executed
-     straight through the endpoint, summed; dbt's own overhead = wall - ClickHouse time;
+     straight through the endpoint, summed; dbt's own overhead = wall - ClickHouse time; and
+     the same build without the unit tests, as the Airflow DAG runs a day;
    - per day, the seed's original queries (analyses/seed_*.sql) vs feedstar's fact models, both
      compiled for the single day D (lookback 0) and run through the endpoint, output discarded
      (FORMAT Null) so both do the full work.  Target: feedstar >= 3x faster.
@@ -83,13 +84,17 @@ def clickhouse_seconds(client, work: str) -> float:
     return sum(timed(client, text) for text in sql.values())
 
 
-def one_day(client, port: str, work: str, day: dt.date, repeat: int) -> tuple[float, float]:
-    """Median wall of `dbt build` for `day`, and the ClickHouse time of the same SQL."""
+def one_day(client, port: str, work: str, day: dt.date, repeat: int) -> tuple[float, float, float]:
+    """Median wall of `dbt build` for `day`, the ClickHouse time of the same SQL, and the median
+    wall of the same build without the unit tests (as the Airflow DAG runs a day: the unit
+    tests check SQL logic on fixed rows, CI runs them)."""
     vars = f"{{start_date: {day}}}"
     walls = [dbt(port, work, "build", *STAR, vars=vars) for _ in range(repeat)]
+    daily = [dbt(port, work, "build", *STAR, "--exclude-resource-type", "unit_test", vars=vars)
+             for _ in range(repeat)]
     dbt(port, work, "compile", *STAR, vars=vars)
     ch = statistics.median(clickhouse_seconds(client, work) for _ in range(repeat))
-    return statistics.median(walls), ch
+    return statistics.median(walls), ch, statistics.median(daily)
 
 
 def seed_vs_feedstar(client, port: str, work: str, day: dt.date, repeat: int) -> tuple[float, float]:
@@ -127,9 +132,10 @@ def main_part(args, client, port, work, url):
     print(f"data: {args.days} days at scale {args.scale}: {events:,} events (generated in {seconds:.0f} s)")
     full = dbt(port, work, "build", *STAR)
     print(f"full dbt build (star schema, tests included): {full:.1f} s wall, {events / full:,.0f} events/s")
-    wall, ch = one_day(client, port, work, day, args.repeat)
+    wall, ch, daily = one_day(client, port, work, day, args.repeat)
     print(f"one incremental day ({day}, lookback 3, dbt build): {wall:.1f} s wall; "
-          f"ClickHouse {ch:.2f} s ({ch / wall:.0%}), dbt overhead {wall - ch:.1f} s")
+          f"ClickHouse {ch:.2f} s ({ch / wall:.0%}), dbt overhead {wall - ch:.1f} s; "
+          f"without the unit tests (as the DAG runs it) {daily:.1f} s wall")
     seed, ours = seed_vs_feedstar(client, port, work, day, args.repeat)
     print(f"one day's four facts: seed queries {seed:.3f} s, feedstar {ours:.3f} s -> "
           f"feedstar {seed / ours:.1f}x faster (target >= 3x)")
@@ -151,9 +157,11 @@ def history_part(args, client, port, work, url):
             vars=f"{{start_date: {first}, end_date: {day - dt.timedelta(days=1)}}}")
         results[history] = one_day(client, port, work, day, args.repeat)
         print(f"incremental day {day} on {history} days of history (scale {args.history_scale}): "
-              f"{results[history][0]:.1f} s wall, ClickHouse {results[history][1]:.2f} s")
+              f"{results[history][0]:.1f} s wall, ClickHouse {results[history][1]:.2f} s, "
+              f"as the DAG runs it {results[history][2]:.1f} s")
     print(f"120-day / 30-day history: wall ratio {results[120][0] / results[30][0]:.2f} (target <= 1.2), "
-          f"ClickHouse ratio {results[120][1] / results[30][1]:.2f}")
+          f"ClickHouse ratio {results[120][1] / results[30][1]:.2f}, "
+          f"as the DAG runs it {results[120][2] / results[30][2]:.2f}")
 
 
 def main(argv=None) -> None:
