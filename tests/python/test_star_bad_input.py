@@ -169,8 +169,49 @@ def test_a_day_whose_source_rows_vanished_loses_its_partition(warehouse):
                   "int_user_daily_attributes"):
         dates = [r[0] for r in client.query(f"select distinct date from analytics.{table}").result_rows]
         assert dates == [D2], table
-    # user 3 was only seen on D1
+    # user 3 was only seen on D1; users 1 and 2 are now first seen on D2, their only day left
     assert client.query("select count() from analytics.dim_users final where user_id = 3").result_rows == [(0,)]
+    assert rows_as_dicts(client, "select user_id, first_seen_date, first_feed_date from analytics.dim_users "
+                                 "where user_id in (1, 2) order by user_id") == [
+        {"user_id": 1, "first_seen_date": D2, "first_feed_date": D2},
+        {"user_id": 2, "first_seen_date": D2, "first_feed_date": D2}]
+
+
+DIM_USERS_VALUES = ("user_id, gender, age, os, source, country, city, exp_group, first_feed_date, "
+                    "first_messenger_date, first_active_date, first_seen_date, attributes_updated_at, "
+                    "city_updated_at, last_seen_time")
+
+
+def test_users_who_lost_some_events_are_rebuilt_from_their_other_events(warehouse):
+    """A merge cannot subtract: the rows of users whose latest events vanished from the source
+    must come from the events they have left, as a full rebuild would give them."""
+    endpoint, work = warehouse
+    client = endpoint.client()
+    versions = dict(client.query("select user_id, version from analytics.dim_users final").result_rows)
+    # user 2 loses its 18:00 view (its latest event and attributes) and both 14:00 messages
+    # to user 1 (its only sends; user 1's latest event was receiving them)
+    for table, condition in (("feed_actions", "user_id = 2 and time = {t18:DateTime}"),
+                             ("message_actions", "user_id = 2 and time = {t14:DateTime}")):
+        client.command(f"alter table product.{table} delete where {condition}",
+                       parameters={"t18": at(D2, 18), "t14": at(D2, 14)}, settings={"mutations_sync": 2})
+    run_star(endpoint, work, day=D2)
+    incremental = rows_as_dicts(client, f"select {DIM_USERS_VALUES} from analytics.dim_users order by user_id")
+    assert client.query("select count(), uniqExact(user_id) from analytics.dim_users").result_rows == [(2, 2)]
+    by_user = {row["user_id"]: row for row in incremental}
+    # user 2: left with its 12:00 views and 12:01 like on D2, all KAZAN_IOS, and no send at all
+    assert {k: by_user[2][k] for k in ("os", "source", "city", "first_messenger_date", "first_active_date",
+                                       "attributes_updated_at", "city_updated_at", "last_seen_time")} == {
+        "os": "iOS", "source": "organic", "city": "Kazan", "first_messenger_date": None,
+        "first_active_date": D2, "attributes_updated_at": at(D2, 12, 1), "city_updated_at": at(D2, 12, 1),
+        "last_seen_time": at(D2, 12, 1)}
+    # user 1: left with its 09:00 view
+    assert by_user[1]["last_seen_time"] == at(D2, 9)
+    # the rebuilt rows kept the old versions (their data's latest times are lower) and so won
+    new_versions = dict(client.query("select user_id, version from analytics.dim_users").result_rows)
+    assert new_versions == {1: versions[1], 2: versions[2]}
+    # a full rebuild from all days gives the same values
+    run_dbt(endpoint, work, "run", "--full-refresh", "--select", "dim_users")
+    assert rows_as_dicts(client, f"select {DIM_USERS_VALUES} from analytics.dim_users order by user_id") == incremental
 
 
 def test_a_bot_with_70000_views_a_day_does_not_wrap(warehouse):

@@ -1,13 +1,12 @@
 {#- Incremental and append-only: a run merges the load window's user-days into the current
-    row of each user they touch and appends the merged row with its version; the
-    ReplacingMergeTree keeps the newest, and the post-hook's OPTIMIZE ... FINAL collapses
-    the old versions at once, so plain reads see one row per user.  Nothing is deleted
-    before the new rows exist: a run that fails half-way leaves the previous rows, and
-    re-running it appends again.  The daily cost follows the number of users, not the
-    number of days of history.  The first post-hook removes users left with no day at all
-    (their only days' source rows vanished; it reads one column of int_user_daily_attributes);
-    a user who lost only some events keeps values from them until `--full-refresh` (a merge
-    cannot subtract). -#}
+    row of each user they touch and appends the merged row; the ReplacingMergeTree keeps
+    the highest version, and the post-hook's OPTIMIZE ... FINAL collapses the old rows at
+    once, so plain reads see one row per user.  Nothing is deleted before the new rows
+    exist: a run that fails half-way leaves the previous rows, and re-running it appends
+    again.  The daily cost follows the number of users, not the number of days of history.
+    A merge cannot subtract, so a user whose row holds a value from a window day that the
+    window no longer gives (its events vanished from the source) is rebuilt from all of
+    their days instead; the first post-hook removes users left with no day at all. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -20,19 +19,26 @@
     on_schema_change='fail',
 ) }}
 
--- One row per user ever seen (any role, receiving included).  Every column is a minimum,
--- a maximum or "the value of the latest event", so merging a window's days into the
--- current row gives exactly what aggregating all of history would, in any load order.
+{#- Merging rows shaped like dim_users' (one per user-day, or a current row) into one row
+    per user: every column is a minimum, a maximum or "the value of the latest event", so
+    merging a window's days into the current row gives exactly what aggregating all of
+    history would, in any load order. -#}
+{% set merged_columns %}
+        -- the latest attributes; equal times are broken by the values (deterministic)
+        argMaxIf(attributes, (attributes_time, attributes), attributes_time is not null) as latest_attributes,
+        max(attributes_time) as attributes_updated_at,
+        argMaxIf(city, (city_time, city), city is not null) as latest_city,
+        max(city_time) as city_updated_at,
+        min(feed_date) as first_feed_date,
+        min(messenger_date) as first_messenger_date,
+        min(seen_date) as first_seen_date,
+        max(seen_time) as last_seen_time
+{% endset %}
 
-with window_days as (
-    select * from {{ ref('int_user_daily_attributes') }}
-    {% if is_incremental() -%}
-        where {{ load_window_filter('date') }}
-    {%- endif %}
-),
+-- One row per user ever seen (any role, receiving included).
 
--- what each user-day of the window says, in the shape of a dim_users row
-window_parts as (
+-- what each user-day says, in the shape of a dim_users row
+with day_parts as (
     select
         user_id,
         last_attribute_time as attributes_time,
@@ -43,51 +49,144 @@ window_parts as (
         if(is_messenger_active = 1, date, null) as messenger_date,
         date as seen_date,
         last_event_time as seen_time
-    from window_days
+    from {{ ref('int_user_daily_attributes') }}
+),
+
+window_parts as (
+    select * from day_parts
+    {% if is_incremental() -%}
+        where {{ load_window_filter('seen_date') }}
+    {%- endif %}
 ),
 
 {% if is_incremental() -%}
--- the current row of every user the window touches; no FINAL needed: an older version left
--- beside it (a run that failed before its OPTIMIZE) holds less data, so merging it changes nothing
+-- the current rows of the users the window touches, and of the users whose row holds a
+-- value dated inside the window (some of their events there may have vanished)
+    -- (FINAL: a run that failed before its OPTIMIZE may have left an older row beside the
+    -- newest; a unit test's `this` is a plain CTE name, which takes no FINAL)
+    current_rows as (
+        select * from {{ this }}{{ '' if this is string else ' final' }}
+        where
+            user_id in (select window_parts.user_id from window_parts)
+            or {{ load_window_filter('toDate(attributes_updated_at)') }}
+            or {{ load_window_filter('toDate(city_updated_at)') }}
+            or {{ load_window_filter('first_feed_date') }}
+            or {{ load_window_filter('first_messenger_date') }}
+            or {{ load_window_filter('first_seen_date') }}
+            or {{ load_window_filter('toDate(last_seen_time)') }}
+    ),
+
+    -- which kinds of value the window's days give each user
+    window_users as (
+        select
+            user_id,
+            1 as has_window_days,
+            max(attributes_time) as attributes_updated_at,
+            max(city_time) as city_updated_at,
+            min(feed_date) as first_feed_date,
+            min(messenger_date) as first_messenger_date
+        from window_parts
+        group by user_id
+    ),
+
+    -- The window's days were just rebuilt from the source, so they are the whole truth about
+    -- the window: a current value dated inside it is replaced by what the window's days give
+    -- (earlier or later days cannot beat a window value: the current value was the extreme
+    -- of all days and lay inside the window).  A user is stale when the window's days give
+    -- no value of a kind whose current value lies inside the window -- every event behind
+    -- it vanished -- so only their other days can say what it is now.  (window_users'
+    -- Nullable columns are NULL for a user it lacks whatever the server's join_use_nulls.)
+    stale_users as (
+        select current_rows.user_id
+        from current_rows
+        left join window_users on current_rows.user_id = window_users.user_id
+        where
+            {{ load_window_filter('toDate(current_rows.attributes_updated_at)') }}
+            and window_users.attributes_updated_at is null
+            or {{ load_window_filter('toDate(current_rows.city_updated_at)') }}
+            and window_users.city_updated_at is null
+            or {{ load_window_filter('current_rows.first_feed_date') }}
+            and window_users.first_feed_date is null
+            or {{ load_window_filter('current_rows.first_messenger_date') }}
+            and window_users.first_messenger_date is null
+            or (
+                {{ load_window_filter('current_rows.first_seen_date') }}
+                or {{ load_window_filter('toDate(current_rows.last_seen_time)') }}
+            )
+            and coalesce(window_users.has_window_days, 0) = 0
+    ),
+
+    -- the current rows of the window's users that are not stale, with every value dated
+    -- inside the window left out (NULL, or a bound min / max ignores): the window's days replace it
     current_parts as (
         select
             user_id,
-            attributes_updated_at as attributes_time,
+            if({{ load_window_filter('toDate(attributes_updated_at)') }}, null, attributes_updated_at)
+                as attributes_time,
             (gender, age, os, source, country, exp_group) as attributes,
-            city_updated_at as city_time,
-            city,
-            first_feed_date as feed_date,
-            first_messenger_date as messenger_date,
-            first_seen_date as seen_date,
-            last_seen_time as seen_time
-        from {{ this }}
-        where user_id in (select window_days.user_id from window_days)
+            if({{ load_window_filter('toDate(city_updated_at)') }}, null, city_updated_at) as city_time,
+            if({{ load_window_filter('toDate(city_updated_at)') }}, null, city) as city,
+            if({{ load_window_filter('first_feed_date') }}, null, first_feed_date) as feed_date,
+            if({{ load_window_filter('first_messenger_date') }}, null, first_messenger_date) as messenger_date,
+            if({{ load_window_filter('first_seen_date') }}, toDate('2149-06-06'), first_seen_date) as seen_date,
+            if({{ load_window_filter('toDate(last_seen_time)') }}, toDateTime(0), last_seen_time) as seen_time
+        from current_rows
+        where
+            user_id in (select window_parts.user_id from window_parts)
+            and user_id not in (select stale_users.user_id from stale_users)
     ),
-{%- endif %}
 
-parts as (
-    select * from window_parts
-    {% if is_incremental() -%}
+    -- the window's days of every user, all days of the stale users, and the current rows
+    -- of the window's other users to merge the window into
+    parts as (
+        select * from day_parts
+        where
+            {{ load_window_filter('seen_date') }}
+            -- the only read of all history, and only for the stale users
+            or user_id in (select stale_users.user_id from stale_users)
         union all
         select * from current_parts
-    {%- endif %}
-),
+    ),
+{%- else %}
+    parts as (
+        select * from window_parts
+    ),
+{%- endif %}
 
 users as (
     select
         user_id,
-        -- the latest attributes; equal times are broken by the values (deterministic)
-        argMaxIf(attributes, (attributes_time, attributes), attributes_time is not null) as latest_attributes,
-        max(attributes_time) as attributes_updated_at,
-        argMaxIf(city, (city_time, city), city is not null) as latest_city,
-        max(city_time) as city_updated_at,
-        min(feed_date) as first_feed_date,
-        min(messenger_date) as first_messenger_date,
-        min(seen_date) as first_seen_date,
-        max(seen_time) as last_seen_time
+        {{ merged_columns }}
     from parts
     group by user_id
 ),
+
+-- a new row's version never goes below the version of the row it replaces: a rebuilt row
+-- whose latest event vanished must still win in the ReplacingMergeTree (at equal versions
+-- the newest insert wins)
+{% if is_incremental() -%}
+    previous_versions as (
+        select
+            user_id,
+            version
+        from current_rows
+    ),
+
+    versioned_users as (
+        select
+            users.*,
+            coalesce(previous_versions.version, 0) as previous_version
+        from users
+        left join previous_versions on users.user_id = previous_versions.user_id
+    ),
+{%- else %}
+    versioned_users as (
+        select
+            *,
+            toUInt64(0) as previous_version
+        from users
+    ),
+{%- endif %}
 
 final as (
     select
@@ -111,10 +210,10 @@ final as (
         attributes_updated_at,
         city_updated_at,
         last_seen_time,
-        -- deterministic: the user's latest event time as seconds (never now()); it only
-        -- grows as events arrive, so the ReplacingMergeTree keeps the row built from the most data
-        toUInt64(toUnixTimestamp(last_seen_time)) as version
-    from users
+        -- deterministic, never now(): the user's latest event time as seconds (never below
+        -- the replaced row's version; without source removals the two are the same)
+        greatest(toUInt64(toUnixTimestamp(last_seen_time)), previous_version) as version
+    from versioned_users
 )
 
 select * from final
