@@ -3,10 +3,12 @@
     the highest version, and the post-hook's OPTIMIZE ... FINAL collapses the old rows at
     once, so plain reads see one row per user.  Nothing is deleted before the new rows
     exist: a run that fails half-way leaves the previous rows, and re-running it appends
-    again.  The daily cost follows the number of users, not the number of days of history.
-    A merge cannot subtract, so a user whose row holds a value from a window day that the
-    window no longer gives (its events vanished from the source) is rebuilt from all of
-    their days instead; the first post-hook removes users left with no day at all. -#}
+    again.  The daily cost follows the number of users, not the number of days of history
+    (only users whose source rows vanished are read across all their days).
+    Vanished source rows: a merge cannot subtract, so every current value dated inside the
+    window is replaced by what the window's days give; a user whose window days give no
+    value of a kind whose current value lies inside the window is rebuilt from all of their
+    days; the first post-hook removes users left with no day at all. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
