@@ -62,10 +62,10 @@ window_parts as (
 ),
 
 {% if is_incremental() -%}
--- the current rows of the users the window touches, and of the users whose row holds a
--- value dated inside the window (some of their events there may have vanished)
-    -- (FINAL: a run that failed before its OPTIMIZE may have left an older row beside the
-    -- newest; a unit test's `this` is a plain CTE name, which takes no FINAL)
+    -- the current rows of the users the window touches, and of the users whose row holds a
+    -- value dated inside the window (some of their events there may have vanished).
+    -- FINAL: a run that failed before its OPTIMIZE may have left an older row beside the
+    -- newest; a unit test's `this` is a plain CTE name, which takes no FINAL.
     current_rows as (
         select * from {{ this }}{{ '' if this is string else ' final' }}
         where
