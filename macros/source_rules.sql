@@ -37,9 +37,7 @@
         ('missing_user_id', 'user_id is null or user_id = 0'),
         ('missing_post_id', 'post_id is null or post_id = 0'),
         ('unknown_action', "action not in ('view', 'like')"),
-        ('before_launch', 'toDate(time) < ' ~ product_launch_date()),
-        ('future', 'toDate(time) > ' ~ future_events_after()),
-    ]) -}}
+    ] + event_time_rules()) -}}
 {%- endmacro %}
 
 
@@ -47,6 +45,13 @@
     {{- return([
         ('missing_user_id', 'user_id is null or user_id = 0'),
         ('missing_receiver_id', 'receiver_id is null or receiver_id = 0'),
+    ] + event_time_rules()) -}}
+{%- endmacro %}
+
+
+{% macro event_time_rules() -%}
+    {#- The rules on `time`, the same for both sources. -#}
+    {{- return([
         ('before_launch', 'toDate(time) < ' ~ product_launch_date()),
         ('future', 'toDate(time) > ' ~ future_events_after()),
     ]) -}}

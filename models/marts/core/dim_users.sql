@@ -167,19 +167,12 @@ users as (
 -- whose latest event vanished must still win in the ReplacingMergeTree (at equal versions
 -- the newest insert wins)
 {% if is_incremental() -%}
-    previous_versions as (
-        select
-            user_id,
-            version
-        from current_rows
-    ),
-
     versioned_users as (
         select
             users.*,
-            coalesce(previous_versions.version, 0) as previous_version
+            coalesce(current_rows.version, 0) as previous_version
         from users
-        left join previous_versions on users.user_id = previous_versions.user_id
+        left join current_rows on users.user_id = current_rows.user_id
     ),
 {%- else %}
     versioned_users as (
