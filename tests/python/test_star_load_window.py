@@ -57,3 +57,24 @@ def test_bad_vars_are_compiler_errors_naming_var_and_value(macro_project, vars, 
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert "toDate(" not in result.stdout
+
+
+WINDOW_VARS = {"start_date", "end_date", "lookback_days"}
+
+
+def test_every_unit_test_sets_every_window_var():
+    """A unit test that leaves a window var unset takes it from the run's --vars: a backfill
+    ending before the test's own start_date then fails the test (start_date > end_date) and
+    skips everything downstream of its model."""
+    import glob
+
+    import yaml
+
+    unit_tests = []
+    for path in glob.glob(os.path.join(REPO, "models", "**", "*.yml"), recursive=True):
+        with open(path) as handle:
+            unit_tests += (yaml.safe_load(handle) or {}).get("unit_tests", [])
+    assert len(unit_tests) >= 10
+    missing = {test["name"]: sorted(WINDOW_VARS - set((test.get("overrides") or {}).get("vars") or {}))
+               for test in unit_tests}
+    assert {name: left_out for name, left_out in missing.items() if left_out} == {}
