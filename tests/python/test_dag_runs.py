@@ -16,8 +16,9 @@ import subprocess
 import sys
 
 import pytest
+from dbt_profile import dbt_profiles_dir
 
-from feedstar.orchestration.settings import dbt_profiles_dir, setting
+from feedstar.orchestration.settings import setting
 from feedstar.orchestration.worker import DagWorker
 
 pytestmark = pytest.mark.slow
@@ -50,6 +51,7 @@ class Harness:
             "AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE": f"generic://default:@127.0.0.1:{endpoint.port}/{SCHEMA}",
             "FEEDSTAR_DBT_TARGET_PATH": str(tmp_path / "dbt-dag"),
             "FEEDSTAR_DAG_RETRIES": "0",
+            "FEEDSTAR_DBT_PROFILES_DIR": dbt_profiles_dir(),  # the tests' own profile (dbt_profile.py)
         }
 
     # sources ---------------------------------------------------------------------------
@@ -313,7 +315,7 @@ def test_failing_model_is_named_to_the_notifier_and_nothing_else_changes(harness
         (tmp_path / name).write_text(text)
     before = harness.checksums()
     outcome = harness.dag_runs(logical_date_loading(day("2025-03-05")), FEEDSTAR_DBT_PROJECT_DIR=str(tmp_path),
-                               FEEDSTAR_DBT_PROFILES_DIR=dbt_profiles_dir())  # the repo's profiles.yml
+                               FEEDSTAR_DBT_PROFILES_DIR=dbt_profiles_dir())  # the tests' profile
     run = outcome["runs"][0]
     assert run["state"] == "failed"
     assert run["tasks"]["dbt_build"]["state"] == "failed"

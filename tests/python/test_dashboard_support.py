@@ -14,6 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
+from dbt_profile import dbt_profiles_dir
 from endpoint import free_port
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -32,7 +33,7 @@ def build_marts(endpoint, work: str, first: str, days: int, scale: float) -> Non
                     "--days", str(days), "--scale", str(scale), "--no-progress"],
                    check=True, capture_output=True, timeout=600)
     last = dt.date.fromisoformat(first) + dt.timedelta(days=days - 1)
-    env = {**os.environ, "FEEDSTAR_CH_PORT": str(endpoint.port), "DBT_PROFILES_DIR": REPO_ROOT,
+    env = {**os.environ, "FEEDSTAR_CH_PORT": str(endpoint.port), "DBT_PROFILES_DIR": dbt_profiles_dir(),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "dbt"), "run", "--vars",

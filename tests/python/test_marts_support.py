@@ -16,6 +16,8 @@ import subprocess
 import sys
 from collections import defaultdict
 
+from dbt_profile import dbt_profiles_dir
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.dirname(sys.executable)
 MART_MODELS = "path:models/marts/dashboards"
@@ -32,7 +34,7 @@ def generate(endpoint, *args: str) -> str:
 
 def dbt(endpoint, work_dir, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """`dbt ARGS` on the `local` target pointed at `endpoint`, target/log paths under work_dir."""
-    env = dict(os.environ, DBT_PROFILES_DIR=REPO_ROOT, DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    env = dict(os.environ, DBT_PROFILES_DIR=dbt_profiles_dir(), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                FEEDSTAR_CH_PORT=str(endpoint.port), FEEDSTAR_TARGET="local")
     command = [os.path.join(BIN, "dbt"), *args, "--target-path", str(work_dir / "target"),
                "--log-path", str(work_dir / "logs")]

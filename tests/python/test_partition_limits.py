@@ -10,11 +10,9 @@ only the models' own setting can make that build pass.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-import yaml
-from test_marts_support import REPO_ROOT, generate
+from dbt_profile import write_profiles_dir
+from test_marts_support import generate
 from test_star_support import run_dbt
 
 from feedstar.chclient import get_client
@@ -24,14 +22,9 @@ CAP = 3
 
 @pytest.fixture(scope="module")
 def capped_profiles_dir(tmp_path_factory):
-    """The repo's profiles.yml with the partitions-per-insert cap lowered on the `local` target."""
-    with open(os.path.join(REPO_ROOT, "profiles.yml")) as source:
-        profiles = yaml.safe_load(source)
-    profiles["feedstar"]["outputs"]["local"]["custom_settings"] = {"max_partitions_per_insert_block": CAP}
-    directory = tmp_path_factory.mktemp("capped_profile")
-    with open(directory / "profiles.yml", "w") as target:
-        yaml.safe_dump(profiles, target)
-    return str(directory)
+    """The tests' profile with the partitions-per-insert cap lowered on the `local` target."""
+    return write_profiles_dir(str(tmp_path_factory.mktemp("capped_profile")),
+                              custom_settings={"max_partitions_per_insert_block": CAP})
 
 
 def test_the_capped_connection_really_refuses_a_wide_insert(endpoint):

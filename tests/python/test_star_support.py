@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import yaml
+from dbt_profile import dbt_profiles_dir
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DBT = os.path.join(os.path.dirname(sys.executable), "dbt")
@@ -32,7 +33,7 @@ MESSAGE_COLUMNS = ["user_id", "receiver_id", "time", "gender", "age", "os", "sou
 def run_dbt(endpoint, work_dir, command: str, *args: str, vars: dict | None = None, check: bool = True,
             project_dir: str = REPO) -> subprocess.CompletedProcess:
     """`dbt <command>` against `endpoint`, with target/log paths under `work_dir` (no collisions)."""
-    env = dict(os.environ, DBT_PROFILES_DIR=REPO, DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    env = dict(os.environ, DBT_PROFILES_DIR=dbt_profiles_dir(), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                FEEDSTAR_CH_PORT=str(endpoint.port if endpoint else 1))
     cmd = [DBT, command, "--project-dir", project_dir,
            "--target-path", os.path.join(work_dir, "target"), "--log-path", os.path.join(work_dir, "logs")]
