@@ -99,24 +99,36 @@
 {%- endmacro %}
 
 
-{#- With no window the bounds are the Date type's own range, so `between` keeps every row. -#}
+{#- With no window the bounds are the Date type's own range, so `between` keeps every row.
+    A model loaded by partition replacement gets tagged literals instead (macros/build_windows.sql):
+    the window of an incremental run, else a range that holds every date; its INSERT may then
+    load them window by window. -#}
 {% macro load_window_start() -%}
     {%- set window = load_window() -%}
-    toDate('{{ window.start if window.is_set else "1970-01-01" }}')
+    {%- if builds_in_windows() -%}
+        {{ window_literal('start', window.start if window.is_set and is_incremental() else window_all_start()) }}
+    {%- else -%}
+        toDate('{{ window.start if window.is_set else "1970-01-01" }}')
+    {%- endif -%}
 {%- endmacro %}
 
 
 {% macro load_window_end() -%}
     {%- set window = load_window() -%}
-    toDate('{{ window.end if window.is_set else "2149-06-06" }}')
+    {%- if builds_in_windows() -%}
+        {{ window_literal('end', window.end if window.is_set and is_incremental() else window_all_end()) }}
+    {%- else -%}
+        toDate('{{ window.end if window.is_set else "2149-06-06" }}')
+    {%- endif -%}
 {%- endmacro %}
 
 
 {% macro load_window_filter(column) -%}
     {#- `1` when no window is set or the model is built in full (first run, --full-refresh,
-        or a non-incremental model): then every date is rebuilt. -#}
+        or a non-incremental model): then every date is rebuilt.  A model loaded by
+        partition replacement always gets the tagged window (every date when built in full). -#}
     {%- set window = load_window() -%}
-    {%- if window.is_set and is_incremental() -%}
+    {%- if builds_in_windows() or window.is_set and is_incremental() -%}
         ({{ column }} between {{ load_window_start() }} and {{ load_window_end() }})
     {%- else -%}
         1

@@ -5,12 +5,15 @@
     window [start, end] (lookback already applied by load_window()) must rebuild every
     partition whose numbers can change -- for a rolling 30-day window that is
     [start, end + 29] -- and read the rows those partitions depend on, e.g. [start - 29,
-    end + 29]. `marts_between(column, before, after)` renders that predicate; it is `1`
-    when the model is built in full (first run, --full-refresh, no window set).
+    end + 29]. `marts_between(column, before, after)` renders that predicate.  A first
+    build or --full-refresh renders it for a window that holds every date, which its
+    INSERT then loads a few weeks at a time (macros/build_windows.sql).
 -#}
 
 {% macro marts_is_windowed() -%}
-    {{- return(is_incremental() and load_window().is_set) -}}
+    {#- a mart loaded by partition replacement is always rendered for its (tagged) window:
+        every date when built in full (macros/build_windows.sql) -#}
+    {{- return(builds_in_windows() or is_incremental() and load_window().is_set) -}}
 {%- endmacro %}
 
 
