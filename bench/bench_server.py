@@ -12,8 +12,10 @@ rounds alternate between the two sides so that background load hits both alike:
 * insert of the same rows from a pyarrow Table: `insert_arrow` vs
   `INSERT ... SELECT * FROM Python(table)`.
 
-Figures are medians over the rounds.  Targets (issue 2): SELECT 1 round trip <= 2 ms;
-SELECT and insert through the endpoint <= 1.5x in-process.
+Figures are medians over the rounds.  Targets: SELECT 1 round trip <= 2 ms; SELECT and
+insert through the endpoint <= 1.5x in-process; the raw SELECT 1 round trip <= 1.5x the
+bare chDB wrapper's, measured in the same run, with the statement policy in the path (its
+cost per statement, cache bypassed, is printed too).
 
 Beside SELECT 1 it prints the floor under that figure on this machine: a raw SELECT 1 to
 bench/bare_chdb_http.py (uvicorn, one thread hop, chDB, no protocol at all) plus the CPU
@@ -149,6 +151,8 @@ def main(argv=None) -> int:
         # This process's CPU time per query is clickhouse-connect's own cost: no server can remove it.
         client_cpu = (time.process_time() - cpu_started) / args.pings
         ping_raw = raw_http_pings(endpoint.port, args.pings)
+        # Each text new to the endpoint: the statement is parsed for the policy on every request.
+        ping_raw_uncached = raw_http_pings(endpoint.port, args.pings, distinct_texts=True)
         ping_bare = bare_wrapper_pings(args.pings)
         ping_in_process = [in_process.time("ping") for _ in range(args.pings)]
 
@@ -174,7 +178,59 @@ def main(argv=None) -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     report(args, ping, ping_raw, ping_bare, client_cpu, ping_in_process, samples)
+    report_policy(ping_raw, ping_raw_uncached, ping_bare, parse_costs(args.pings))
     return 0
+
+
+POLICY_SAMPLES = {
+    "SELECT 1": "SELECT 1",
+    "dashboard panel (1.1 kB)": (
+        "SELECT date, os, uniqExactMerge(users) AS dau, sum(views) AS views, sum(likes) AS likes, "
+        "if(sum(views) = 0, 0, sum(likes) / sum(views)) AS ctr FROM analytics.agg_feed_daily_activity "
+        "WHERE date BETWEEN {start:Date} AND {end:Date} AND os IN {os:Array(String)} "
+        "AND source IN {source:Array(String)} AND age_bucket IN {ages:Array(String)} "
+        "GROUP BY date, os ORDER BY date, os WITH FILL FROM {start:Date} TO {end:Date} + 1 "
+        + " ".join(f"/* padding {n} */" for n in range(30))),
+    "dbt model DDL": (
+        "/* {\"app\": \"dbt\", \"node_id\": \"model.feedstar.fact_daily_feed\"} */ "
+        "create table analytics.fact_daily_feed__dbt_new_data engine = MergeTree() order by (date, user_id) "
+        "partition by toYYYYMM(date) as (with feed as (select * from analytics.stg_feed_actions "
+        "where toDate(time) between '2025-03-01' and '2025-03-09') select toDate(time) as date, user_id, "
+        "countIf(action = 'view') as views, countIf(action = 'like') as likes, uniqExact(post_id) as posts "
+        "from feed group by date, user_id)"),
+}
+
+
+def parse_costs(count: int) -> dict[str, float]:
+    """The policy's parser on its own, cache bypassed: median seconds per statement."""
+    import chdb
+
+    from feedstar.server.policy import Policy
+    from feedstar.server.statement import Parser
+
+    parser, policy = Parser(lambda: chdb.connect(":memory:")), Policy()
+    admin = type("Admin", (), {"name": "default", "readonly": False})()
+    costs = {}
+    try:
+        for label, sql in POLICY_SAMPLES.items():
+            def check(sql=sql):
+                policy.check(parser._parse_uncached(sql), admin, is_get=False, database=None)
+            for _ in range(20):
+                check()
+            costs[label] = statistics.median(timed(check) for _ in range(count))
+    finally:
+        parser.close()
+    return costs
+
+
+def report_policy(ping_raw, ping_raw_uncached, ping_bare, costs) -> None:
+    raw, uncached, bare = median_ms(ping_raw), median_ms(ping_raw_uncached), median_ms(ping_bare)
+    ratio = raw / bare
+    print(f"  SELECT 1 raw HTTP: feedstar serve {raw:.2f} ms | bare chDB wrapper {bare:.2f} ms | ratio {ratio:.2f}x "
+          f"(target <= {TARGET_RATIO}x: {'ok' if ratio <= TARGET_RATIO else 'MISSED'}); "
+          f"a text the endpoint has not parsed before: {uncached:.2f} ms ({uncached / bare:.2f}x)")
+    print("  statement policy (ClickHouse's parser + the checks), per statement, cache bypassed: "
+          + "; ".join(f"{label} {seconds * 1000:.2f} ms" for label, seconds in costs.items()))
 
 
 def bare_wrapper_pings(count: int) -> list[float]:
@@ -198,14 +254,21 @@ def bare_wrapper_pings(count: int) -> list[float]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def raw_http_pings(port: int, count: int) -> list[float]:
-    """SELECT 1 over one keep-alive connection with no client library: the endpoint's own share."""
+def raw_http_pings(port: int, count: int, distinct_texts: bool = False) -> list[float]:
+    """SELECT 1 over one keep-alive connection with no client library: the endpoint's own share.
+
+    With `distinct_texts` every request's text differs (a numbered comment), so that no
+    cached parse serves it.
+    """
     import http.client
+    import itertools
 
     connection = http.client.HTTPConnection("127.0.0.1", port)
+    numbers = itertools.count()
 
     def once():
-        connection.request("POST", "/?wait_end_of_query=1", body=b"SELECT 1 FORMAT Native")
+        text = f"SELECT 1 /* {next(numbers)} */ FORMAT Native" if distinct_texts else "SELECT 1 FORMAT Native"
+        connection.request("POST", "/?wait_end_of_query=1", body=text.encode())
         connection.getresponse().read()
 
     for _ in range(30):

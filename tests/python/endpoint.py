@@ -55,15 +55,20 @@ class Endpoint:
             return handle.read()
 
 
-def start_endpoint(data_dir: str, *args: str, port: int | None = None, timeout: float = 30) -> Endpoint:
-    """Start `feedstar serve` on `data_dir` and wait until /ping answers."""
+def start_endpoint(data_dir: str, *args: str, port: int | None = None, timeout: float = 30,
+                   env: dict | None = None) -> Endpoint:
+    """Start `feedstar serve` on `data_dir` and wait until /ping answers.
+
+    `env` adds environment variables (FEEDSTAR_PASSWORD, FEEDSTAR_READONLY_PASSWORD: passwords
+    never go on the command line).
+    """
     port = port or free_port()
     os.makedirs(data_dir, exist_ok=True)
     log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)), f"serve-{port}.log")
     log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "feedstar.cli", "serve", "--path", data_dir, "--port", str(port), *args],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
     endpoint = Endpoint(process, port, data_dir, log_path, extra_args=list(args))
     deadline = time.monotonic() + timeout

@@ -134,7 +134,7 @@ def test_client_leaving_mid_result_stops_the_query(server):
     for _ in range(3):
         sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         sock.sendall(b"GET /?session_id=" + session.encode() + b"&query=SELECT+number+FROM+system.numbers "
-                     b"HTTP/1.1\r\nHost: x\r\n\r\n")
+                     b"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
         sock.close()
         # The session is free again only once the endless query has been cancelled and its

@@ -8,6 +8,7 @@ socket, compressed on the fly when the client asked for it.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import uuid
 
@@ -16,10 +17,12 @@ from starlette.responses import PlainTextResponse, Response
 
 from feedstar.server import compression
 from feedstar.server.auth import Users
-from feedstar.server.engine import Engine
+from feedstar.server.engine import MAX_SESSION_TIMEOUT_S, Engine
 from feedstar.server.errors import ClickHouseError
 from feedstar.server.executor import Executor, Outcome, summary, summary_header
 from feedstar.server.forms import is_multipart, parse_form_fields
+from feedstar.server.http_guard import BrowserGuard
+from feedstar.server.policy import Policy
 from feedstar.server.protocol import SETTING_NAME_RE, TRANSPORT_PARAMS, QueryRequest
 from feedstar.server.responses import (
     SLICE_BYTES,
@@ -47,8 +50,10 @@ WORKER_THREADS = 32
 
 
 def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-               display_name: str | None = None):
-    executor = Executor(engine)
+               display_name: str | None = None, policy: Policy | None = None,
+               browser_guard: BrowserGuard | None = None):
+    executor = Executor(engine, policy)
+    browser_guard = browser_guard or BrowserGuard.for_machine()
     display_name = display_name or socket.gethostname()
     workers = Workers(WORKER_THREADS)
 
@@ -73,6 +78,10 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
         query_id = request.query_params.get("query_id") or str(uuid.uuid4())
         if request.method == "HEAD" or (request.method == "GET" and "query" not in request.query_params):
             return PlainTextResponse("Ok.\n")
+        refusal = browser_guard.refusal(request.headers)
+        if refusal is not None:
+            log.warning("refused a browser request: %s", refusal)
+            return error_response(ClickHouseError(497, refusal, "ACCESS_DENIED"), query_id)
         try:
             user = users.authenticate(request.headers, request.query_params)
             params, body = list(request.query_params.multi_items()), b""
@@ -147,10 +156,7 @@ def decode_request(params: list[tuple[str, str]], method: str, compression_defau
             settings[name] = value
         else:
             raise ClickHouseError(115, f"Unknown setting {name!r}", "UNKNOWN_SETTING")
-    try:
-        session_timeout = float(transport.get("session_timeout", "60"))
-    except ValueError:
-        raise ClickHouseError(36, "session_timeout must be a number of seconds", "BAD_ARGUMENTS") from None
+    session_timeout = parse_session_timeout(transport.get("session_timeout", "60"))
     return QueryRequest(
         query=transport.get("query", ""),
         user="",
@@ -172,20 +178,37 @@ def decode_request(params: list[tuple[str, str]], method: str, compression_defau
     )
 
 
+def parse_session_timeout(text: str) -> float:
+    """Seconds, finite and within (0, max_session_timeout], as a server checks it."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ClickHouseError(36, f"session_timeout must be a positive number of seconds, not {text!r}",
+                              "BAD_ARGUMENTS")
+    if seconds > MAX_SESSION_TIMEOUT_S:
+        raise ClickHouseError(36, f"Session timeout {text} is larger than max_session_timeout "
+                                  f"({MAX_SESSION_TIMEOUT_S})", "BAD_ARGUMENTS")
+    return seconds
+
+
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, decompressed per Content-Encoding, refusing more than `limit` bytes."""
+    """The request body, decompressed per Content-Encoding, refusing more than `limit` bytes.
+
+    The limit applies to the raw bytes and to the decoded output as it is produced.
+    """
     encoding = request.headers.get("content-encoding")
-    decoder = compression.decompressor(encoding) if encoding and encoding.lower() != "identity" else None
+    decoder = compression.BoundedDecoder(encoding, limit) if encoding and encoding.lower() != "identity" else None
     parts, size = [], 0
     async for chunk in request.stream():
-        if decoder is not None and chunk:
-            try:
-                chunk = decoder.decompress(chunk)
-            except Exception as exc:
-                raise ClickHouseError(
-                    271, f"Cannot decompress request body ({encoding}): {exc}", "CANNOT_DECOMPRESS") from None
         size += len(chunk)
         if size > limit:
             raise ClickHouseError(307, f"Request body exceeds the limit of {limit} bytes", "TOO_MANY_BYTES")
-        parts.append(chunk)
+        if decoder is not None:
+            parts.extend(decoder.feed(chunk))
+        elif chunk:
+            parts.append(chunk)
+    if decoder is not None:
+        decoder.finish()
     return b"".join(parts)

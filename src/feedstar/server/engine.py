@@ -23,7 +23,9 @@ import chdb
 
 from feedstar.server.engine_sql import quote_identifier, quote_setting_value, run_statement
 from feedstar.server.errors import ClickHouseError
+from feedstar.server.policy import FORCED_SETTINGS
 from feedstar.server.sessions import Session
+from feedstar.server.statement import Parser
 
 log = logging.getLogger("feedstar.server")
 
@@ -34,6 +36,7 @@ POOL_SIZE_TOTAL = 32
 DEFAULT_SESSION_TIMEOUT_S = 60
 LOCK_FILE_NAME = "feedstar-serve.lock"
 MAX_SESSION_TIMEOUT_S = 3600
+MAX_SESSIONS = 256
 
 
 class DataDirectoryBusy(RuntimeError):
@@ -48,11 +51,39 @@ class ConnectionState:
     settings: tuple[tuple[str, str], ...] = ()  # sorted; `readonly` is applied last
 
 
+@dataclass(frozen=True)
+class MemoryLimits:
+    """What a ClickHouse server on this machine would start with.
+
+    The whole process is capped (`max_server_memory_usage`, as a server caps itself at
+    90% of RAM), one query at half of that, and GROUP BY / ORDER BY spill to disk past
+    half of a query's budget: a query that needs more fails with MEMORY_LIMIT_EXCEEDED
+    instead of taking the process (and every other client) down.
+    """
+
+    server_bytes: int
+    query_bytes: int
+
+    @classmethod
+    def for_machine(cls, server_ratio: float = 0.8) -> "MemoryLimits":
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        server = int(total * server_ratio)
+        return cls(server_bytes=server, query_bytes=server // 2)
+
+    def connection_settings(self) -> tuple[tuple[str, str], ...]:
+        return (
+            ("max_memory_usage", str(self.query_bytes)),
+            ("max_bytes_ratio_before_external_group_by", "0.5"),
+            ("max_bytes_ratio_before_external_sort", "0.5"),
+        )
+
+
 class Engine:
     """Owns one chDB data directory for the life of the endpoint process."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, memory: MemoryLimits | None = None):
         self.path = os.path.abspath(path)
+        self.memory = memory or MemoryLimits.for_machine()
         os.makedirs(self.path, exist_ok=True)
         # Our own advisory lock first: chDB's refusal of a second process is a generic
         # "Error initializing EmbeddedServer", and it prints the real reason to stderr.
@@ -66,7 +97,7 @@ class Engine:
                 f"{_owner_hint(self.path)}; stop it first (make stop) or pick another --path"
             ) from None
         try:
-            self._root = chdb.connect(f"file:{self.path}")
+            self._root = chdb.connect(f"file:{self.path}?max_server_memory_usage={self.memory.server_bytes}")
         except Exception as exc:
             self._lock_file.close()
             raise DataDirectoryBusy(f"chDB could not open {self.path}: {exc}") from None
@@ -79,6 +110,18 @@ class Engine:
         self._pool_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], Session] = {}
         self._sessions_lock = threading.Lock()
+        self.parser = Parser(lambda: chdb.connect(f"file:{self.path}"))
+
+    def connect(self):
+        """A new connection with the endpoint's own settings (which clients may not lift) applied."""
+        connection = chdb.connect(f"file:{self.path}")
+        try:
+            for name, value in FORCED_SETTINGS + self.memory.connection_settings():
+                run_statement(connection, f"SET {name} = {quote_setting_value(value)}")
+        except Exception:
+            connection.close()
+            raise
+        return connection
 
     # -- pooled connections -------------------------------------------------
     def acquire(self, state: ConnectionState):
@@ -87,7 +130,7 @@ class Engine:
             idle = self._pool.get(state)
             if idle:
                 return idle.pop()
-        connection = chdb.connect(f"file:{self.path}")
+        connection = self.connect()
         try:
             apply_state(connection, state)
         except Exception:
@@ -125,7 +168,6 @@ class Engine:
     # -- named sessions (session_id=) ----------------------------------------
     def session(self, user: str, session_id: str, timeout_s: float, must_exist: bool = False) -> Session:
         """The session, created on first use (unless `must_exist`: session_check=1); lock it before use."""
-        timeout_s = min(max(timeout_s, 1), MAX_SESSION_TIMEOUT_S)
         now = time.monotonic()
         with self._sessions_lock:
             self._reap_expired(now)
@@ -134,7 +176,11 @@ class Engine:
             if session is None and must_exist:
                 raise ClickHouseError(372, f"Session {session_id} not found", "SESSION_NOT_FOUND")
             if session is None:
-                connection = chdb.connect(f"file:{self.path}")
+                if len(self._sessions) >= MAX_SESSIONS:
+                    raise ClickHouseError(
+                        202, f"Too many open sessions ({MAX_SESSIONS}); close some or wait for them to expire",
+                        "TOO_MANY_SIMULTANEOUS_QUERIES")
+                connection = self.connect()
                 session = Session(connection=connection, timeout_s=timeout_s)
                 self._sessions[key] = session
             session.last_used = now
@@ -174,6 +220,7 @@ class Engine:
                 for connection in idle:
                     connection.close()
             self._pool.clear()
+        self.parser.close()
         self._root.close()
         self._lock_file.close()  # releases the flock
         log.info("data directory %s closed", self.path)

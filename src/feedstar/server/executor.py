@@ -11,15 +11,9 @@ from feedstar.server.auth import User
 from feedstar.server.engine import ConnectionState, Engine, apply_state
 from feedstar.server.engine_sql import run_statement
 from feedstar.server.errors import ClickHouseError, readonly_error
-from feedstar.server.protocol import (
-    READ_STATEMENTS,
-    STATEFUL,
-    STREAMABLE,
-    QueryRequest,
-    creates_temporary_table,
-    split_insert_data,
-    writes_server_file,
-)
+from feedstar.server.policy import Policy
+from feedstar.server.protocol import QueryRequest, split_insert_data
+from feedstar.server.statement import Statement
 
 
 # A streamable result that ends within this many bytes is sent whole (see Executor._stream).
@@ -51,33 +45,35 @@ def summary_header(values: dict) -> str:
 
 
 class Executor:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, policy: Policy | None = None):
         self.engine = engine
+        self.policy = policy or Policy()
 
     def run(self, request: QueryRequest, user: User, body: bytes) -> Outcome:
-        """Run the request; raises ClickHouseError before any byte of the answer exists."""
+        """Run the request; raises ClickHouseError before any byte of the answer exists.
+
+        What the statement may do is decided here, once, from the parser's facts; nothing
+        has run on the engine before that verdict.
+        """
         full_query, insert = self._statement(request, body)
-        keyword = request.keyword
-        if request.is_get and keyword not in READ_STATEMENTS:
-            raise readonly_error("Cannot execute query")
-        if user.readonly:
-            # A readonly=1 user may change no setting; restating readonly=1 itself is harmless.
-            changed = sorted(name for name, value in request.settings.items() if (name, value) != ("readonly", "1"))
-            if changed:
-                raise readonly_error(f"Cannot modify '{changed[0]}' setting")
-        if insert is None and writes_server_file(full_query):
-            raise ClickHouseError(344, "INTO OUTFILE is not allowed", "INTO_OUTFILE_NOT_ALLOWED")
+        # An insert's data is read by its input format, never as SQL: the verdict is on the statement.
+        statement = self.engine.parser.parse(f"{insert[0]} FORMAT {insert[1]}" if insert is not None else full_query)
+        readonly = effective_readonly(request, user)
+        self.policy.check_url_settings(
+            {k: v for k, v in request.settings.items() if k != "readonly"}, user)
+        self.policy.check(statement, user, is_get=request.is_get, database=request.database)
         if request.session_id:
-            return self._run_in_session(request, user, full_query, insert)
-        state = self._state(request, user)
+            return self._run_in_session(request, statement, user, full_query, insert)
+        state = self._state(request, readonly)
         connection = self.engine.acquire(state)
-        if keyword in STATEFUL or creates_temporary_table(full_query):
-            # Without a session such statements only last for the query: the connection is thrown away.
-            done = lambda ok: connection.close()  # noqa: E731
-        else:
+        if statement.is_read or statement.is_insert:
             done = lambda ok: self.engine.release(state, connection, reusable=ok)  # noqa: E731
+        else:
+            # DDL, SET, USE, temporary tables...: whatever they change must not reach the next
+            # client of a pooled connection, so the connection is thrown away after them.
+            done = lambda ok: connection.close()  # noqa: E731
         try:
-            return self._execute(connection, request, full_query, insert, on_done=done)
+            return self._execute(connection, request, statement, full_query, insert, on_done=done)
         except BaseException:
             done(False)
             raise
@@ -101,15 +97,13 @@ class Executor:
         return sql, None
 
     @staticmethod
-    def _state(request: QueryRequest, user: User) -> ConnectionState:
-        settings = dict(request.settings)
-        if user.readonly:
-            settings["readonly"] = "1"
-        elif request.is_get and settings.get("readonly", "0") == "0":
-            settings["readonly"] = "2"
+    def _state(request: QueryRequest, readonly: str | None) -> ConnectionState:
+        settings = {k: v for k, v in request.settings.items() if k != "readonly"}
+        if readonly is not None:
+            settings["readonly"] = readonly
         return ConnectionState(database=request.database, settings=tuple(sorted(settings.items())))
 
-    def _run_in_session(self, request, user, full_query, insert) -> Outcome:
+    def _run_in_session(self, request, statement: Statement, user, full_query, insert) -> Outcome:
         session = self.engine.session(user.name, request.session_id, request.session_timeout,
                                       must_exist=request.session_check)
         if not session.lock.acquire(blocking=False):
@@ -123,26 +117,27 @@ class Executor:
                 session.initialized = True
             # A readonly user's session is readonly already (and may not SET it again).
             url_settings = {k: v for k, v in request.settings.items() if not (user.readonly and k == "readonly")}
-            if request.keyword in STATEFUL:
+            if statement.kind in ("SetQuery", "UseQuery"):
                 session.take_off()  # SET/USE change the session itself, as on a server
             else:
                 session.lay_over(url_settings, request.database)
-            return self._execute(session.connection, request, full_query, insert,
+            return self._execute(session.connection, request, statement, full_query, insert,
                                  on_done=lambda ok: _finish_session_request(session, ok))
         except BaseException:
             _finish_session_request(session, False)
             raise
 
-    def _execute(self, connection, request: QueryRequest, sql: str, insert, on_done) -> Outcome:
+    def _execute(self, connection, request: QueryRequest, statement: Statement, sql: str, insert,
+                 on_done) -> Outcome:
         """Run on `connection`; `on_done(ok)` is called once the connection is free again.
 
         If this raises, `on_done` has not been called: the caller frees the connection.
         """
         started = time.perf_counter()
         if insert is not None:
-            statement, fmt, data = insert
+            insert_sql, data_format, data = insert
             try:
-                with connection.send_insert(statement, fmt) as inserter:
+                with connection.send_insert(insert_sql, data_format) as inserter:
                     if data:
                         inserter.append(data)
                     result = inserter.finish()
@@ -151,12 +146,12 @@ class Executor:
             except Exception as exc:
                 raise ClickHouseError.from_engine(exc) from None
             on_done(True)
-            return Outcome(request.result_format, iter(()), summary(
+            return Outcome(statement.format or request.default_format, iter(()), summary(
                 written_rows=result.rows_written, written_bytes=result.bytes_written,
                 elapsed=time.perf_counter() - started), complete=b"")
-        fmt = request.result_format
+        fmt = statement.format or request.default_format
         params = request.params
-        if request.keyword in STREAMABLE and not request.wait_end_of_query:
+        if statement.streamable and not request.wait_end_of_query:
             return self._stream(connection, sql, fmt, params, started, on_done)
         # Everything else (and `wait_end_of_query=1`, as on a server) is answered once complete,
         # so that a failure still gets an error status.
@@ -225,3 +220,22 @@ def _finish_session_request(session, ok: bool) -> None:
                 pass
     finally:
         session.lock.release()
+
+
+def effective_readonly(request: QueryRequest, user: User) -> str | None:
+    """The `readonly` level the request runs at: 1 for the read-only user, at least 2 for a GET.
+
+    The value is read as a number, as the engine would read it ("00" is 0, not a way round).
+    """
+    asked = request.settings.get("readonly")
+    try:
+        level = None if asked is None else int(asked)
+    except ValueError:
+        raise ClickHouseError(72, f"Cannot parse readonly = {asked!r} as a number", "CANNOT_PARSE_NUMBER") from None
+    if user.readonly:
+        if level not in (None, 1):
+            raise readonly_error("Cannot modify 'readonly' setting")
+        return "1"
+    if request.is_get:
+        return "1" if level == 1 else "2"
+    return None if level is None else str(level)

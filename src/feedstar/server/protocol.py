@@ -22,19 +22,10 @@ TRANSPORT_PARAMS = {
 
 # A setting name goes into `SET name = ...`: it must be a plain identifier.
 SETTING_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_COMMENT_RE = re.compile(r"(--[^\n]*\n?|/\*.*?\*/|\s+)", re.S)
+_COMMENT_RE = re.compile(r"(--[^\n]*\n?|#[ !][^\n]*\n?|/\*.*?\*/|\s+)", re.S)
 _FIRST_WORD_RE = re.compile(r"[(\s]*([A-Za-z]+)")
-# A trailing `FORMAT Name` (optionally followed by `;`) names the result format.
-_TRAILING_FORMAT_RE = re.compile(r"\bFORMAT\s+([A-Za-z][A-Za-z0-9_]*)\s*;?\s*$", re.I)
 # `INSERT ... FORMAT Name<whitespace>data...`: where the statement ends and data begins.
 _INSERT_FORMAT_RE = re.compile(rb"\bFORMAT\s+([A-Za-z][A-Za-z0-9_]*)[ \t]*(\r?\n|\s)?", re.I)
-
-# Statements chDB can stream block by block; everything else runs to completion.
-STREAMABLE = {"SELECT", "WITH"}
-# Statements a GET (readonly=2) request may run, as on a server.
-READ_STATEMENTS = {"SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN", "SET", "USE", "CHECK"}
-# Statements that change a connection's state: never run them on a pooled connection.
-STATEFUL = {"SET", "USE"}
 
 
 def first_keyword(sql: str) -> str:
@@ -50,29 +41,6 @@ def _strip_leading_comments(sql: str) -> str:
         if not match or match.end() == position:
             return sql[position:]
         position = match.end()
-
-
-def trailing_format(sql: str) -> str | None:
-    match = _TRAILING_FORMAT_RE.search(sql)
-    return match.group(1) if match else None
-
-
-# String literals, quoted identifiers and comments: removed before looking for keywords.
-_LITERALS_AND_COMMENTS_RE = re.compile(
-    r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`|--[^\n]*|#[ !][^\n]*|/\*.*?\*/", re.S)
-_INTO_OUTFILE_RE = re.compile(r"\bINTO\s+OUTFILE\b", re.I)
-
-
-def writes_server_file(sql: str) -> bool:
-    """`... INTO OUTFILE` would make chDB write a file on the endpoint's machine.
-
-    A ClickHouse server refuses it (the clause belongs to clickhouse-client), so do we.
-    """
-    return _INTO_OUTFILE_RE.search(_LITERALS_AND_COMMENTS_RE.sub(" ", sql)) is not None
-
-
-def creates_temporary_table(sql: str) -> bool:
-    return re.match(r"\s*CREATE\s+TEMPORARY\b", _strip_leading_comments(sql), re.I) is not None
 
 
 @dataclass
@@ -94,17 +62,13 @@ class QueryRequest:
     is_get: bool = False
     wait_end_of_query: bool = False
 
-    @property
-    def keyword(self) -> str:
-        return first_keyword(self.query)
-
-    @property
-    def result_format(self) -> str:
-        return trailing_format(self.query) or self.default_format
-
 
 def split_insert_data(statement_and_data: bytes) -> tuple[str, str, bytes] | None:
     """Split `INSERT ... FORMAT X <data>` into (statement, format, data); None if not such an insert.
+
+    This only finds where the data starts, so that a large body is streamed to the insert
+    instead of parsed as SQL; what the statement may do is decided by the parser on the
+    statement part (a split in the wrong place fails to parse and is refused).
 
     The search for FORMAT is limited to the statement's first 64 KiB so that binary
     data is never scanned as SQL.
