@@ -4,13 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .feedstar/data
+# One port each, all on 127.0.0.1: the endpoint, the dashboard, `dbt docs serve` (the line
+# `make demo` prints), Superset (`make superset`); Airflow's UI keeps its own default, 8080.
 PORT ?= 8123
 DASHBOARD_PORT ?= 8050
+DOCS_PORT ?= 8081
+SUPERSET_PORT ?= 8088
+# Size of the demo's generated data (1 = ~20k feed DAU, ~51M events over 60 days).
+SCALE ?= 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export FEEDSTAR_CH_PORT := $(PORT)
 
-.PHONY: install install-airflow test-deps demo test lint bench stop serve clean-data
+.PHONY: install install-airflow test-deps demo superset test lint bench stop serve clean-data
 
 $(BIN)/feedstar: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +39,12 @@ serve: install
 
 ## The main job: endpoint, realistic data, dbt build, then what to open next.
 demo: serve
-	@bash scripts/demo.sh "$(DATA_DIR)" "$(PORT)" "$(DASHBOARD_PORT)"
+	@bash scripts/demo.sh "$(DATA_DIR)" "$(PORT)" "$(DASHBOARD_PORT)" "$(DOCS_PORT)" "$(SCALE)"
+
+## Optional, after `make demo`: Superset 6.1 in its own venv with the feedstar dashboard
+## imported, served on 127.0.0.1:$(SUPERSET_PORT) (scripts/superset.sh says what it does).
+superset: $(BIN)/feedstar
+	@bash scripts/superset.sh "$(patsubst %/,%,$(dir $(DATA_DIR)))" "$(PORT)" "$(SUPERSET_PORT)"
 
 ## What the full test suite needs beyond the core: Airflow (DAG tests) and Debian's
 ## chromium (browser tests; installed with apt when run as root and missing).
@@ -56,6 +67,6 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-## Stop what `make demo` started, by the PIDs it recorded.
+## Stop what `make demo` and `make superset` started, by the PIDs they recorded.
 stop:
 	@bash scripts/stop.sh "$(DATA_DIR)"

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The main job, once the endpoint is up: realistic data (if absent), the warehouse, the
 # dashboard, and what to open next.
-# usage: demo.sh DATA_DIR PORT DASHBOARD_PORT
+# usage: demo.sh DATA_DIR PORT DASHBOARD_PORT DOCS_PORT SCALE
 set -euo pipefail
-data_dir=$1 port=$2 dashboard_port=$3
+data_dir=$1 port=$2 dashboard_port=$3 docs_port=$4 scale=$5
 bin=.venv/bin
 state_dir=$(dirname "$data_dir")
 export FEEDSTAR_CH_PORT=$port DBT_PROFILES_DIR=$PWD DBT_SEND_ANONYMOUS_USAGE_STATS=false
 url="http://127.0.0.1:$port"
 
-echo "== 1/3 product database (60 days, scale 1; kept if already generated)"
-"$bin/feedstar" generate --url "$url" --if-absent
+echo "== 1/3 product database (60 days, scale $scale; kept if already generated)"
+"$bin/feedstar" generate --url "$url" --scale "$scale" --if-absent
 
 echo "== 2/3 dbt build (staging, star schema, snapshot, dashboard marts, tests)"
 "$bin/dbt" build
@@ -33,7 +33,7 @@ cat <<MSG
 feedstar is built and running.
   Dashboard:                 http://127.0.0.1:$dashboard_port/
   ClickHouse HTTP endpoint:  $url   (try: curl '$url/?query=SHOW+TABLES+FROM+analytics')
-  Lineage docs:              DBT_PROFILES_DIR=. FEEDSTAR_CH_PORT=$port .venv/bin/dbt docs generate && .venv/bin/dbt docs serve --port 8080
+  Lineage docs:              export DBT_PROFILES_DIR=\$PWD FEEDSTAR_CH_PORT=$port; .venv/bin/dbt docs generate && .venv/bin/dbt docs serve --host 127.0.0.1 --port $docs_port
   Logs:                      $state_dir/serve.log, $state_dir/dashboard.log
   Stop everything:           make stop
 MSG

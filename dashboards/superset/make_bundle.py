@@ -13,6 +13,7 @@ one row that holds it, never summed across days or slices.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import uuid
@@ -129,12 +130,43 @@ def dataset(table: str, uri: str) -> dict:
     }
 
 
+def query_context(index: int, table: str, params: dict) -> str:
+    """The chart's saved query (JSON), as Superset's explore view saves it with the chart.
+
+    Superset answers `GET /api/v1/chart/<id>/data/` (and CSV export, alerts and reports) from
+    this saved query only; a chart imported without one gets 400 "Chart has no query context
+    saved" until someone re-saves it by hand.  The query asks for what the chart draws, in
+    long form: the x axis (a temporal one at the chart's time grain), the series columns,
+    the metrics, and the chart's SQL filters.  The importer rewrites the datasource id.
+    """
+    x_axis = params["x_axis"]
+    if x_axis == TIME_COLUMNS.get(table, "date"):
+        x_column = {"columnType": "BASE_AXIS", "sqlExpression": x_axis, "label": x_axis, "expressionType": "SQL",
+                    "timeGrain": params["time_grain_sqla"]}
+    else:
+        x_column = x_axis
+    groupby = params["groupby"] if isinstance(params["groupby"], list) else [params["groupby"]]
+    metrics = params.get("metrics") or [params["metric"]]
+    wheres = [f"({item['sqlExpression']})" for item in params["adhoc_filters"] if item["clause"] == "WHERE"]
+    datasource = {"id": index, "type": "table"}
+    query = {"columns": [x_column, *groupby], "metrics": metrics,
+             "orderby": [[metrics[0], False]], "row_limit": params["row_limit"],
+             "filters": [{"col": TIME_COLUMNS.get(table, "date"), "op": "TEMPORAL_RANGE",
+                          "val": params["time_range"]}],
+             "extras": {"where": " AND ".join(wheres), "having": "", "time_grain_sqla": params["time_grain_sqla"]},
+             "annotation_layers": [], "applied_time_extras": {}, "url_params": {}, "custom_params": {},
+             "custom_form_data": {}, "series_limit": 0, "order_desc": True}
+    return json.dumps({"datasource": datasource, "force": False, "queries": [query], "form_data": params,
+                       "result_format": "json", "result_type": "full"}, sort_keys=True)
+
+
 def chart(index: int, title: str, table: str, viz_type: str, form: dict) -> dict:
     params = {"viz_type": viz_type, "datasource": f"{index}__table", "time_range": "No filter",
               "time_grain_sqla": "P1D", "row_limit": 10000, **form}
     return {"slice_name": title, "description": None, "certified_by": None, "certification_details": None,
-            "viz_type": viz_type, "params": params, "query_context": None, "cache_timeout": None,
-            "uuid": stable_uuid("chart", title), "version": "1.0.0", "dataset_uuid": stable_uuid("dataset", table)}
+            "viz_type": viz_type, "params": params, "query_context": query_context(index, table, params),
+            "cache_timeout": None, "uuid": stable_uuid("chart", title), "version": "1.0.0",
+            "dataset_uuid": stable_uuid("dataset", table)}
 
 
 def dashboard() -> dict:
