@@ -111,7 +111,10 @@ def bash_commands(title: str) -> list[str]:
 
 
 def inline_commands(title: str, prefix: str) -> list[str]:
-    return [code for code in re.findall(r"`([^`\n]+)`", readme_section(title)) if code.startswith(prefix)]
+    """The section's `inline code` that starts with `prefix` (a span may wrap onto the next line)."""
+    prose = re.sub(r"^```.*?^```", "", readme_section(title), flags=re.S | re.M)
+    spans = (" ".join(code.split()) for code in re.findall(r"`([^`]+)`", prose))
+    return [code for code in spans if code.startswith(prefix)]
 
 
 # -- running them ------------------------------------------------------------------------
@@ -176,6 +179,16 @@ class Background:
         return self.process.returncode
 
 
+def without_optional(command: str) -> str:
+    """The command without its `[optional ...]` groups (which may nest: `[--remote-host HOST[:PORT] ...]`)."""
+    kept, depth = [], 0
+    for char in command:
+        depth += (char == "[") - (char == "]")
+        if depth == 0 and char != "]":
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
 def with_free_port(command: str, option: str = "--port") -> tuple[str, int]:
     port = free_port()
     changed, count = re.subn(rf"{option}[ =]\d+", f"{option} {port}", command)
@@ -238,7 +251,7 @@ def test_make_demo_then_make_stop(checkout, tmp_path):
 def test_feedstar_serve_and_curl(checkout):
     [serve] = bash_commands("The embedded endpoint")
     # the optional [--flag ...] groups are left out; the port is a free one
-    serve = re.sub(r"\s*\[[^\]]*\]", "", serve) + f" --port {free_port()}"
+    serve = without_optional(serve) + f" --port {free_port()}"
     port = int(serve.rsplit(" ", 1)[1])
     server = Background(checkout, serve)
     try:
@@ -365,3 +378,16 @@ def test_feedstar_dashboard_command(checkout, endpoint, tmp_path):
         assert dashboard.wait_for(f"http://127.0.0.1:{port}/healthz", timeout=60)
     finally:
         assert dashboard.stop() == 0
+
+
+def test_superset_bundle_command(checkout):
+    import zipfile
+
+    [command] = inline_commands("Superset", ".venv/bin/python dashboards/superset/make_bundle.py")
+    uri = shlex.split(command)[shlex.split(command).index("--uri") + 1]
+    sh(checkout, command)
+    with zipfile.ZipFile(os.path.join(checkout, "feedstar_superset.zip")) as bundle:
+        names = bundle.namelist()
+        database = yaml.safe_load(bundle.read("feedstar/databases/feedstar.yaml"))
+    assert database["sqlalchemy_uri"] == uri
+    assert len([name for name in names if name.startswith("feedstar/charts/")]) == 8
