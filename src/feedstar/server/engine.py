@@ -73,8 +73,9 @@ class MemoryLimits:
     def connection_settings(self) -> tuple[tuple[str, str], ...]:
         return (
             ("max_memory_usage", str(self.query_bytes)),
-            ("max_bytes_ratio_before_external_group_by", "0.5"),
-            ("max_bytes_ratio_before_external_sort", "0.5"),
+            # In bytes: the ratio settings did not make a GROUP BY spill before its query's cap.
+            ("max_bytes_before_external_group_by", str(self.query_bytes // 2)),
+            ("max_bytes_before_external_sort", str(self.query_bytes // 2)),
         )
 
 
