@@ -19,8 +19,11 @@ from feedstar.server import compression
 from feedstar.server.auth import Users
 from feedstar.server.engine import MAX_SESSION_TIMEOUT_S, Engine
 from feedstar.server.errors import ClickHouseError
-from feedstar.server.executor import Executor, Outcome, summary, summary_header
-from feedstar.server.forms import is_multipart, parse_form_fields
+from feedstar.server.executor import Executor
+from feedstar.server.results import Outcome, summary, summary_header
+from feedstar.server.formats import content_type
+from feedstar.server.external import take_external
+from feedstar.server.forms import is_multipart, parse_form
 from feedstar.server.http_guard import BrowserGuard
 from feedstar.server.policy import Policy
 from feedstar.server.protocol import SETTING_NAME_RE, TRANSPORT_PARAMS, QueryRequest
@@ -35,15 +38,6 @@ from feedstar.server.workers import Workers
 
 log = logging.getLogger("feedstar.server")
 
-CONTENT_TYPES = {
-    "TabSeparated": "text/tab-separated-values; charset=UTF-8",
-    "TSV": "text/tab-separated-values; charset=UTF-8",
-    "CSV": "text/csv; charset=UTF-8; header=absent",
-    "CSVWithNames": "text/csv; charset=UTF-8; header=present",
-    "JSON": "application/json; charset=UTF-8",
-    "JSONCompact": "application/json; charset=UTF-8",
-    "JSONEachRow": "application/x-ndjson; charset=UTF-8",
-}
 DEFAULT_MAX_BODY_BYTES = 1 << 30
 # Worker threads for queries; /ping never needs one.
 WORKER_THREADS = 32
@@ -57,11 +51,11 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
     display_name = display_name or socket.gethostname()
     workers = Workers(WORKER_THREADS)
 
-    def base_headers(query_id: str) -> dict:
+    def base_headers(query_id: str, timezone: str | None = None) -> dict:
         return {
             "X-ClickHouse-Server-Display-Name": display_name,
             "X-ClickHouse-Query-Id": query_id,
-            "X-ClickHouse-Timezone": engine.timezone,
+            "X-ClickHouse-Timezone": timezone or engine.timezone,
         }
 
     def error_response(error: ClickHouseError, query_id: str) -> Response:
@@ -84,12 +78,17 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
             return error_response(ClickHouseError(497, refusal, "ACCESS_DENIED"), query_id)
         try:
             user = users.authenticate(request.headers, request.query_params)
-            params, body = list(request.query_params.multi_items()), b""
+            params, body, external = list(request.query_params.multi_items()), b"", []
             if request.method == "POST":
                 body = await read_body(request, max_body_bytes)
                 if is_multipart(request.headers.get("content-type")):
-                    params, body = params + parse_form_fields(request.headers["content-type"], body), b""
+                    fields, files = parse_form(request.headers["content-type"], body)
+                    params, body = params + fields, b""
+                    if files:
+                        external, params = take_external(files, params)
             decoded = decode_request(params, request.method, engine.http_compression_default)
+            decoded.query_id, decoded.external = query_id, external
+            decoded.user_agent = request.headers.get("user-agent", "")
             encoding = compression.choose_encoding(request.headers.get("accept-encoding")) \
                 if decoded.enable_compression else None
             # One worker-thread hop runs the query and, for a complete result, compresses it too.
@@ -100,13 +99,14 @@ def create_app(engine: Engine, users: Users, max_body_bytes: int = DEFAULT_MAX_B
         except ClientDisconnect:
             return Response(status_code=499)
         tag = new_exception_tag()
-        headers = base_headers(query_id)
-        headers["X-ClickHouse-Format"] = outcome.format
+        headers = base_headers(query_id, decoded.settings.get("session_timezone"))
+        if outcome.produces_result:
+            headers["X-ClickHouse-Format"] = outcome.format
         headers["X-ClickHouse-Summary"] = summary_header(outcome.summary)
         headers["X-ClickHouse-Exception-Tag"] = tag
         if encoding:
             headers["Content-Encoding"] = encoding
-        media_type = CONTENT_TYPES.get(outcome.format, "application/octet-stream")
+        media_type = content_type(outcome.format)
         if outcome.complete is not None and len(outcome.complete) <= SLICE_BYTES:
             return Response(outcome.complete, headers=headers, media_type=media_type)  # the common, small case
         if outcome.complete is not None:
@@ -156,6 +156,10 @@ def decode_request(params: list[tuple[str, str]], method: str, compression_defau
             settings[name] = value
         else:
             raise ClickHouseError(115, f"Unknown setting {name!r}", "UNKNOWN_SETTING")
+    if transport.get("role"):
+        # A server sets the named roles for the query; the endpoint has none (no access management).
+        raise ClickHouseError(511, f"There is no role `{transport['role']}` in user directories "
+                                   "(the embedded endpoint has no roles)", "UNKNOWN_ROLE")
     session_timeout = parse_session_timeout(transport.get("session_timeout", "60"))
     return QueryRequest(
         query=transport.get("query", ""),

@@ -24,6 +24,7 @@ import chdb
 from feedstar.server.engine_sql import quote_identifier, quote_setting_value, run_statement
 from feedstar.server.errors import ClickHouseError
 from feedstar.server.policy import FORCED_SETTINGS
+from feedstar.server.query_log import QueryLog
 from feedstar.server.sessions import Session
 from feedstar.server.statement import Parser
 
@@ -112,6 +113,7 @@ class Engine:
         self._sessions: dict[tuple[str, str], Session] = {}
         self._sessions_lock = threading.Lock()
         self.parser = Parser(lambda: chdb.connect(f"file:{self.path}"))
+        self.query_log = QueryLog(self.connect)
 
     def connect(self):
         """A new connection with the endpoint's own settings (which clients may not lift) applied."""
@@ -222,6 +224,7 @@ class Engine:
                     connection.close()
             self._pool.clear()
         self.parser.close()
+        self.query_log.close()
         self._root.close()
         self._lock_file.close()  # releases the flock
         log.info("data directory %s closed", self.path)

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass
-from typing import Iterator
 
+from feedstar.server import external
+from feedstar.server.answers import grants_query
 from feedstar.server.auth import User
 from feedstar.server.engine import ConnectionState, Engine, apply_state
 from feedstar.server.engine_sql import run_statement
 from feedstar.server.errors import ClickHouseError, readonly_error
 from feedstar.server.policy import Policy
 from feedstar.server.protocol import QueryRequest, split_insert_data
+from feedstar.server.query_log import Entry, logged
+from feedstar.server.results import Outcome, stream_select, summary
 from feedstar.server.statement import Statement
-
-
-# A streamable result that ends within this many bytes is sent whole (see Executor._stream).
-PREFETCH_BYTES = 256 * 1024
-
-
-@dataclass
-class Outcome:
-    """A result: whole in `complete`, or streaming from `chunks` (its first chunks already fetched)."""
-
-    format: str
-    chunks: Iterator[bytes]
-    summary: dict
-    complete: bytes | memoryview | None = None
-    keep: object = None  # what `complete` points into, kept alive with it
-
-
-def summary(read_rows=0, read_bytes=0, written_rows=0, written_bytes=0, result_rows=0, result_bytes=0, elapsed=0.0):
-    return {
-        "read_rows": str(read_rows), "read_bytes": str(read_bytes),
-        "written_rows": str(written_rows), "written_bytes": str(written_bytes),
-        "total_rows_to_read": str(read_rows), "result_rows": str(result_rows),
-        "result_bytes": str(result_bytes), "elapsed_ns": str(int(elapsed * 1e9)),
-    }
-
-
-def summary_header(values: dict) -> str:
-    return json.dumps(values, separators=(",", ":"))
 
 
 class Executor:
@@ -50,28 +23,62 @@ class Executor:
         self.policy = policy or Policy()
 
     def run(self, request: QueryRequest, user: User, body: bytes) -> Outcome:
-        """Run the request; raises ClickHouseError before any byte of the answer exists.
+        """Run the request (logged in system.query_log); raises ClickHouseError before any byte of the answer exists.
 
         What the statement may do is decided here, once, from the parser's facts; nothing
         has run on the engine before that verdict.
         """
+        entry = Entry(request.query_id or "", user.name, request.query, request.database, dict(request.settings),
+                      request.is_get, request.user_agent)
+        query_log = self.engine.query_log
+        try:
+            outcome = self._run(request, user, body, entry)
+        except ClickHouseError as error:
+            query_log.record(entry, "ExceptionWhileProcessing" if entry.kind else "ExceptionBeforeStart", error=error)
+            raise
+        if outcome.complete is not None:
+            query_log.record(entry, "QueryFinish", outcome.summary)
+        else:
+            outcome.chunks = logged(outcome.chunks, query_log, entry, outcome.summary)
+        return outcome
+
+    def _run(self, request: QueryRequest, user: User, body: bytes, entry: Entry) -> Outcome:
         full_query, insert = self._statement(request, body)
+        entry.query = insert[0] if insert is not None else full_query
         # An insert's data is read by its input format, never as SQL: the verdict is on the statement.
         statement = self.engine.parser.parse(f"{insert[0]} FORMAT {insert[1]}" if insert is not None else full_query)
         readonly = effective_readonly(request, user)
         self.policy.check_url_settings(
             {k: v for k, v in request.settings.items() if k != "readonly"}, user)
         self.policy.check(statement, user, is_get=request.is_get, database=request.database)
+        entry.kind = statement.kind
+        entry.settings.update((name, str(value)) for name, value in statement.settings)
+        self.engine.query_log.record(entry, "QueryStart")
+        if statement.kind == "SystemQuery" and statement.system_action == "FLUSH_LOGS":
+            self.engine.query_log.flush()
+        if statement.kind == "ShowGrants":
+            full_query, request.params = grants_query(user, self.policy), {}
         if request.session_id:
             return self._run_in_session(request, statement, user, full_query, insert)
         state = self._state(request, readonly)
-        connection = self.engine.acquire(state)
-        if statement.is_read or statement.is_insert:
-            done = lambda ok: self.engine.release(state, connection, reusable=ok)  # noqa: E731
-        else:
-            # DDL, SET, USE, temporary tables...: whatever they change must not reach the next
-            # client of a pooled connection, so the connection is thrown away after them.
+        if request.external:
+            # External tables live on a connection of their own, closed after the request.
+            connection = self.engine.connect()
+            try:
+                external.load(connection, self.engine.parser, request.external)
+                apply_state(connection, state)
+            except BaseException:
+                connection.close()
+                raise
             done = lambda ok: connection.close()  # noqa: E731
+        else:
+            connection = self.engine.acquire(state)
+            if statement.is_read or statement.is_insert:
+                done = lambda ok: self.engine.release(state, connection, reusable=ok)  # noqa: E731
+            else:
+                # DDL, SET, USE, temporary tables...: whatever they change must not reach the next
+                # client of a pooled connection, so the connection is thrown away after them.
+                done = lambda ok: connection.close()  # noqa: E731
         try:
             return self._execute(connection, request, statement, full_query, insert, on_done=done)
         except BaseException:
@@ -121,11 +128,28 @@ class Executor:
                 session.take_off()  # SET/USE change the session itself, as on a server
             else:
                 session.lay_over(url_settings, request.database)
+            tables = self._session_external(session, request, user)
             return self._execute(session.connection, request, statement, full_query, insert,
-                                 on_done=lambda ok: _finish_session_request(session, ok))
+                                 on_done=lambda ok: _finish_session_request(session, ok, tables))
         except BaseException:
             _finish_session_request(session, False)
             raise
+
+    def _session_external(self, session, request: QueryRequest, user: User) -> list[str]:
+        """Load the request's external tables into the session (dropped again after the request)."""
+        if not request.external:
+            return []
+        if user.readonly:
+            raise ClickHouseError(48, "External data in a read-only user's session is not supported by the embedded "
+                                      "endpoint (its session cannot create the tables): send it without session_id",
+                                  "NOT_IMPLEMENTED")
+        tables = [table.name for table in request.external]
+        try:
+            external.load(session.connection, self.engine.parser, request.external)
+        except BaseException:
+            external.drop(session.connection, tables)
+            raise
+        return tables
 
     def _execute(self, connection, request: QueryRequest, statement: Statement, sql: str, insert,
                  on_done) -> Outcome:
@@ -148,11 +172,13 @@ class Executor:
             on_done(True)
             return Outcome(statement.format or request.default_format, iter(()), summary(
                 written_rows=result.rows_written, written_bytes=result.bytes_written,
-                elapsed=time.perf_counter() - started), complete=b"")
+                elapsed=time.perf_counter() - started), complete=b"", produces_result=False)
         fmt = statement.format or request.default_format
         params = request.params
         if statement.streamable and not request.wait_end_of_query:
-            return self._stream(connection, sql, fmt, params, started, on_done)
+            outcome = stream_select(connection, sql, fmt, params, started, on_done)
+            if outcome is not None:
+                return outcome
         # Everything else (and `wait_end_of_query=1`, as on a server) is answered once complete,
         # so that a failure still gets an error status.
         result = run_statement(connection, sql, params, fmt)
@@ -160,52 +186,11 @@ class Executor:
         data = result.get_memview().view()  # the result's own buffer: no copy of a large result
         return Outcome(fmt, iter(()), summary(
             read_rows=result.rows_read(), read_bytes=result.bytes_read(),
-            result_bytes=len(data), elapsed=time.perf_counter() - started), complete=data, keep=result)
+            written_rows=result.rows_written(), written_bytes=result.bytes_written(),
+            result_bytes=len(data), elapsed=time.perf_counter() - started), complete=data, keep=result,
+            produces_result=statement.is_read)
 
-    @staticmethod
-    def _stream(connection, sql, fmt, params, started, on_done) -> Outcome:
-        """Stream a SELECT, unless it ends within PREFETCH_BYTES: then it is answered whole.
-
-        Most dashboard and client queries return a few rows; answering those complete from
-        this one worker-thread hop (rather than one hop per chunk plus a streaming response)
-        is most of an endpoint round trip's cost, and a failure among them still gets a
-        proper error status.
-        """
-        prefetched, size, ended = [], 0, False
-        try:
-            stream = connection.send_query(sql, fmt, params=params or {})
-            while size < PREFETCH_BYTES and not ended:
-                chunk = stream.fetch()
-                ended = chunk is None
-                data = b"" if ended else chunk.bytes()
-                if data:
-                    prefetched.append(data)
-                    size += len(data)
-        except Exception as exc:  # the caller frees the connection
-            raise ClickHouseError.from_engine(exc) from None
-        if ended:
-            on_done(True)
-            return Outcome(fmt, iter(()), summary(result_bytes=size, elapsed=time.perf_counter() - started),
-                           complete=b"".join(prefetched))
-
-        def chunks():
-            finished = False
-            try:
-                yield from prefetched
-                while (chunk := stream.fetch()) is not None:
-                    data = chunk.bytes()
-                    if data:
-                        yield data
-                finished = True
-            finally:
-                if not finished:
-                    stream.cancel()
-                on_done(finished)
-
-        return Outcome(fmt, chunks(), summary(elapsed=time.perf_counter() - started))
-
-
-def _finish_session_request(session, ok: bool) -> None:
+def _finish_session_request(session, ok: bool, external_tables: list[str] = ()) -> None:
     """Free the session for its next request.
 
     chDB 4.4 keeps the partial output of a query that failed and prepends it to the
@@ -218,6 +203,8 @@ def _finish_session_request(session, ok: bool) -> None:
                 session.connection.query("SELECT 1", "TabSeparated")
             except Exception:  # noqa: BLE001 - the leftovers' own error, if any, is not the client's
                 pass
+        if external_tables:
+            external.drop(session.connection, list(external_tables))
     finally:
         session.lock.release()
 

@@ -18,6 +18,7 @@ TRANSPORT_PARAMS = {
     "wait_end_of_query", "client_protocol_version", "enable_http_compression",
     "http_zlib_compression_level", "send_progress_in_http_headers", "http_headers_progress_interval_ms",
     "cancel_http_readonly_queries_on_client_close", "http_response_buffer_size", "add_http_cors_header",
+    "role",
 }
 
 # A setting name goes into `SET name = ...`: it must be a plain identifier.
@@ -61,6 +62,8 @@ class QueryRequest:
     enable_compression: bool = False
     is_get: bool = False
     wait_end_of_query: bool = False
+    external: list = field(default_factory=list)  # external.ExternalTable
+    user_agent: str = ""
 
 
 def split_insert_data(statement_and_data: bytes) -> tuple[str, str, bytes] | None:

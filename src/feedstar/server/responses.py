@@ -71,6 +71,8 @@ def compressed(chunks, codec):
 # A complete result goes to the socket in slices of this size: memoryview slices, no copies,
 # and the event loop awaits the socket draining between them.
 SLICE_BYTES = 1 << 20
+# How long the exception block of a failed result is left for the client before the close.
+FAILURE_LINGER_S = 0.25
 
 
 class ResultStream(StreamingResponse):
@@ -94,7 +96,11 @@ class ResultStream(StreamingResponse):
             for start in range(0, len(view), SLICE_BYTES):
                 await send({"type": "http.response.body", "body": view[start:start + SLICE_BYTES], "more_body": True})
         elif not await self._stream_chunks(send):
-            return  # failed mid-stream: no final chunk, the server closes the connection
+            # Failed mid-stream: no final chunk, the connection is closed.  Not at once: a client
+            # that sees the close before it has read the buffered exception block (aiohttp raises
+            # on a closed payload before handing out what it buffered) would lose the message.
+            await anyio.sleep(FAILURE_LINGER_S)
+            return
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _stream_chunks(self, send) -> bool:
