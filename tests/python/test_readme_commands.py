@@ -20,6 +20,7 @@ added here, not silently skipped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -220,30 +221,35 @@ def test_make_demo_then_make_stop(checkout, tmp_path):
     ports = {"PORT": free_port(), "DASHBOARD_PORT": free_port(), "DOCS_PORT": free_port()}
     data_dir = str(tmp_path / "state" / "data")
     settings = " ".join(f"{name}={value}" for name, value in ports.items()) + f" DATA_DIR={data_dir}"
-
-    demo = sh(checkout, f"{commands[0]} -o .venv/bin/feedstar SCALE={SCALE} {settings}", timeout=900)
-    # it ends by printing what the README says it prints (with this run's ports and state dir)
-    printed = fenced_blocks(readme_section("Two commands on a fresh machine"), "")[0]
-    expected = (printed.replace(":8123", f":{ports['PORT']}").replace(":8050", f":{ports['DASHBOARD_PORT']}")
-                .replace("--port 8081", f"--port {ports['DOCS_PORT']}").replace("=8123", f"={ports['PORT']}")
-                .replace(".feedstar/", str(tmp_path / "state") + "/"))
-    assert expected in demo, demo[-2000:]
-    with urllib.request.urlopen(f"http://127.0.0.1:{ports['DASHBOARD_PORT']}/healthz", timeout=10) as response:
-        assert response.status == 200
-    url = f"http://127.0.0.1:{ports['PORT']}/?query=" + "select+uniqExact(date)+from+analytics.fact_daily_feed"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        assert response.read() == b"60\n"  # "60 days of realistic data"
-
-    assert "pytest" in sh(checkout, commands[1].replace("make test", "make -n test"))
-
     pid_files = [os.path.join(data_dir, "feedstar-serve.pid"), str(tmp_path / "state" / "dashboard.pid")]
-    pids = [int(open(path).read()) for path in pid_files]
-    stopped = sh(checkout, f"{commands[2]} DATA_DIR={data_dir}")
-    for pid, path in zip(pids, pid_files):
-        assert f"stopped pid {pid}" in stopped
-        assert not os.path.exists(path)
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    try:
+        demo = sh(checkout, f"{commands[0]} -o .venv/bin/feedstar SCALE={SCALE} {settings}", timeout=900)
+        # it ends by printing what the README says it prints (with this run's ports and state dir)
+        printed = fenced_blocks(readme_section("Two commands on a fresh machine"), "")[0]
+        expected = (printed.replace(":8123", f":{ports['PORT']}").replace(":8050", f":{ports['DASHBOARD_PORT']}")
+                    .replace("--port 8081", f"--port {ports['DOCS_PORT']}").replace("=8123", f"={ports['PORT']}")
+                    .replace(".feedstar/", str(tmp_path / "state") + "/"))
+        assert expected in demo, demo[-2000:]
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['DASHBOARD_PORT']}/healthz", timeout=10) as response:
+            assert response.status == 200
+        url = f"http://127.0.0.1:{ports['PORT']}/?query=" + "select+uniqExact(date)+from+analytics.fact_daily_feed"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.read() == b"60\n"  # "60 days of realistic data"
+
+        assert "pytest" in sh(checkout, commands[1].replace("make test", "make -n test"))
+
+        pids = [int(open(path).read()) for path in pid_files]
+        stopped = sh(checkout, f"{commands[2]} DATA_DIR={data_dir}")
+        for pid, path in zip(pids, pid_files):
+            assert f"stopped pid {pid}" in stopped
+            assert not os.path.exists(path)
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:  # whatever failed, nothing `make demo` started outlives the test
+        for path in pid_files:
+            if os.path.exists(path):
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(open(path).read()), signal.SIGTERM)
 
 
 # -- "The embedded endpoint" -------------------------------------------------------------
