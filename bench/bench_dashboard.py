@@ -15,7 +15,7 @@ chromium (Playwright) and loads every page --rounds times:
   drawn), measured by the browser from navigation start.
 - API = the browser's resource timing of every /api/panels/... request behind the page.
 
-Medians and p95 over the rounds, all measured in this one run.  Target (issue 7): each
+Medians and p95 over the rounds, all measured in this one run.  Target: each
 page <= 1 s on the default data set.
 """
 

@@ -7,7 +7,7 @@ Each round generates the data set, then inserts the same number of rows with the
 columns into identical tables (same engine, partitioning by day and sort key) straight from
 numbers() — the cost of writing those rows with no generation logic at all.  Rounds
 alternate so background load hits both alike; figures are medians over the rounds.
-Targets (issue 3): default data set in <= 60 s; generate rows/s >= 0.5 x bare rows/s.
+Targets: default data set in <= 60 s; generate rows/s >= 0.5 x bare rows/s.
 """
 
 from __future__ import annotations

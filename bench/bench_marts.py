@@ -10,7 +10,7 @@ Starts its own embedded endpoint on a throwaway directory (and stops it) each pa
    marts serve (QUERIES below) through the endpoint with clickhouse-connect: median and p95
    over --rounds. The same numbers computed straight from the raw events are timed too
    (fewer rounds: they are slow) and the ratio raw / mart is printed.
-   Targets (issue 5): each mart query median <= 50 ms, p95 <= 150 ms.
+   Targets: each mart query median <= 50 ms, p95 <= 150 ms.
    Then every panel query of `feedstar dashboard`, built by its own module (dashboard/queries/)
    with the pages' default filters, timed the same way: the tiles' real reads.
 2. One new day: generates 121 days (at --build-scale), builds days 1..30, then times the

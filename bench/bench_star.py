@@ -1,4 +1,4 @@
-"""Benchmark: the star schema (issue 4) -- full build, one incremental day, the seed's queries.
+"""Benchmark: the star schema -- full build, one incremental day, the seed's queries.
 
     python -m bench.bench_star [--days 60] [--scale 1] [--history-scale 0.1] [--repeat 3]
                                [--skip-main] [--skip-history]

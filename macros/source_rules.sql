@@ -1,5 +1,5 @@
 {#-
-    The rules for bad source rows (issue 4, "Bad input"), defined once and used by both the
+    The rules for bad source rows, defined once and used by both the
     staging models (which keep only rows whose problem is '') and stg_source_quality (which
     counts the rows each rule dropped or touched).  Every rule is documented in
     models/staging/staging.yml.

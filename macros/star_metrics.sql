@@ -3,7 +3,7 @@
 {% macro gap_average(last_time, first_time, events) -%}
     {#- Average time in seconds between consecutive events of one series, in closed form.
         The seed computes avg(time - lagInFrame(time)) over the series; those gaps telescope,
-        so their mean is (last - first) / (n - 1) (SEED-NOTES item 6: same value, ~6x
+        so their mean is (last - first) / (n - 1) (seed defect 6 in docs/seed-notebook.md: same value, ~6x
         cheaper).  Undefined -- NULL -- with fewer than 2 events. -#}
     if(
         {{ events }} > 1,

@@ -20,7 +20,7 @@ from endpoint import free_port
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ARTIFACTS = os.path.join(REPO_ROOT, "test-artifacts")
 CHROMIUM = "/usr/bin/chromium"
-# Flags from ../shared/FACTS.md: headless, and nothing that reaches for the network.
+# Headless chromium flags: and nothing that reaches for the network.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 

@@ -6,7 +6,7 @@ is [X-1 03:00, X 03:00), so the day is the *date of the interval start*.  Manual
 `dag.test(logical_date=T)` get the interval [T - 1 day, T), so the rule is the same:
 the day before the logical date.  Runs without a logical date (Airflow 3 allows them)
 fall back to run_after.  Why not `ds`: in Airflow 3 a `@daily` run's ds is the day it
-fires, not the day whose data is complete (FACTS.md).
+fires, not the day whose data is complete.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def collect_failure(report) -> None:
 
 
 def airflow_env(airflow_home: str) -> dict[str, str]:
-    """Environment Airflow must see before it is imported (FACTS.md, "Airflow")."""
+    """Environment Airflow must see before it is imported (its configuration is read at import time)."""
     return {
         "AIRFLOW_HOME": airflow_home,
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
