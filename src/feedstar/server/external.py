@@ -76,11 +76,12 @@ def load(connection, parser, tables: list[ExternalTable]) -> list[str]:
     """Create and fill each table on `connection`; returns their names (to drop in a session)."""
     created = []
     for table in tables:
+        # The client's structure is judged by the parser before the engine reads it at all:
+        # a DEFAULT expression would be evaluated while the structure is described.
+        _check_columns_only(parser, table, f"CREATE TEMPORARY TABLE {quote_identifier(table.name)} "
+                                           f"({_structure(table)}) ENGINE = Memory")
         ddl = _create_statement(connection, table)
-        statement = parser.parse(ddl)
-        if not (statement.kind == "CreateQuery" and statement.temporary and statement.functions == [_MEMORY]
-                and statement.tables == [(table.name,)] and not statement.settings and not statement.server_files):
-            raise _bad(f"external table {table.name}: its structure is more than column names and types")
+        _check_columns_only(parser, table, ddl)
         run_statement(connection, ddl)
         created.append(table.name)
         try:
@@ -99,9 +100,23 @@ def drop(connection, names: list[str]) -> None:
         run_statement(connection, f"DROP TEMPORARY TABLE IF EXISTS {quote_identifier(name)}")
 
 
-def _create_statement(connection, table: ExternalTable) -> str:
-    structure = table.structure if table.structure is not None else ", ".join(
+def _check_columns_only(parser, table: ExternalTable, ddl: str) -> None:
+    try:
+        statement = parser.parse(ddl)
+    except ClickHouseError as error:
+        raise _bad(f"external table {table.name}: its structure does not parse ({error.message[:200]})") from None
+    if not (statement.kind == "CreateQuery" and statement.temporary and statement.functions == [_MEMORY]
+            and statement.tables == [(table.name,)] and not statement.settings and not statement.server_files):
+        raise _bad(f"external table {table.name}: its structure is more than column names and types")
+
+
+def _structure(table: ExternalTable) -> str:
+    return table.structure if table.structure is not None else ", ".join(
         f"_{number} {type_}" for number, type_ in enumerate(_split_types(table.types), 1))
+
+
+def _create_statement(connection, table: ExternalTable) -> str:
+    structure = _structure(table)
     described = run_statement(connection, "DESCRIBE TABLE format(TabSeparated, {structure:String}, '')",
                               {"structure": structure}, "JSONCompactEachRow").bytes().decode()
     columns = []
