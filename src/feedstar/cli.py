@@ -13,7 +13,8 @@ import click
 # verb -> "module:attribute" of its click command
 VERBS = {
     "serve": "feedstar.server.cli:serve",
-    "generate": "feedstar.generate.cli:generate",
+    "generate": "feedstar.generate.cli_intraday:generate",
+    "alerts": "feedstar.alerts.cli:alerts",
     "dashboard": "feedstar.dashboard.cli:dashboard",
 }
 

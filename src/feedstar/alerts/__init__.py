@@ -1,0 +1,1 @@
+"""Intraday anomaly alerts: `feedstar alerts` (check.py), their state table, chart and delivery."""
