@@ -120,6 +120,8 @@ def alive(endpoint):
     "DESCRIBE TABLE file('/etc/passwd', 'LineAsString')",
     "SELECT * FROM filesystem('/etc')",
     "SELECT * FROM icebergLocal('/etc')",
+    "CREATE TABLE leak AS file('/etc/passwd', 'LineAsString')",
+    "SELECT * FROM loop(file('/etc/passwd', 'LineAsString'))",
 ])
 def test_nobody_reads_the_machines_files(server, who, sql):
     answer = (ro if who == "ro" else rw)(server, sql)
@@ -178,6 +180,11 @@ def test_values_data_is_never_evaluated_as_sql(server):
     "SELECT * FROM postgresql('127.0.0.1:{port}', 'db', 't', 'u', 'p')",
     "CREATE TABLE leak (a UInt8) ENGINE = URL('http://127.0.0.1:{port}/x', TSV)",
     "SELECT * FROM urlCluster('default', 'http://127.0.0.1:{port}/x', 'TSV', 'a UInt8')",
+    "CREATE TABLE leak AS url('http://127.0.0.1:{port}/x', 'TSV', 'a UInt8')",
+    "CREATE TABLE leak AS s3('http://127.0.0.1:{port}/bucket/x.tsv', 'TSV', 'a UInt8')",
+    "CREATE TABLE leak AS remote('127.0.0.1:{port}', system.one)",
+    "SELECT * FROM merge(REGEXP('one'), url('http://127.0.0.1:{port}/x', 'TSV', 'a UInt8'))",
+    "SELECT * FROM loop(url('http://127.0.0.1:{port}/x', 'TSV', 'a UInt8'))",
     "SELECT 1 SETTINGS format_avro_schema_registry_url = 'http://127.0.0.1:{port}/'",
 ])
 def test_no_network_without_remote_host(server, receiver, template):

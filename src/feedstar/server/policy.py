@@ -53,6 +53,20 @@ WAREHOUSE_TABLE_FUNCTIONS = frozenset({
 FILE_FUNCTIONS = frozenset({"file"})  # opened by --user-files (table function and scalar alike)
 URL_FUNCTIONS = frozenset({"url", "s3", "gcs", "oss", "cosn"})  # first argument: a URL
 HOST_FUNCTIONS = frozenset({"remote", "remoteSecure", "mysql", "postgresql", "mongodb", "redis"})  # 'host:port'
+# Table functions of ClickHouse 26.9 that reach files, hosts or processes.  Wherever the parser
+# puts one (a table function nested in another's arguments reads as a plain function), it is
+# judged as the table function it is.
+OUTSIDE_TABLE_FUNCTIONS = URL_FUNCTIONS | HOST_FUNCTIONS | frozenset({
+    "arrowstream", "azureBlobStorage", "azureBlobStorageCluster", "bigquery", "cluster", "clusterAllReplicas",
+    "deltaLake", "deltaLakeAzure", "deltaLakeAzureCluster", "deltaLakeCluster", "deltaLakeLocal", "deltaLakeS3",
+    "deltaLakeS3Cluster", "eval", "executable", "fileCluster", "filesystem", "hdfs", "hdfsCluster", "hudi",
+    "hudiCluster", "iceberg", "icebergAzure", "icebergAzureCluster", "icebergCluster", "icebergHDFS",
+    "icebergHDFSCluster", "icebergLocal", "icebergLocalCluster", "icebergS3", "icebergS3Cluster", "jdbc", "odbc",
+    "paimon", "paimonAzure", "paimonAzureCluster", "paimonCluster", "paimonHDFS", "paimonHDFSCluster",
+    "paimonLocal", "paimonS3", "paimonS3Cluster", "prometheusQuery", "prometheusQueryRange", "python",
+    "s3Cluster", "sqlite", "timeSeriesData", "timeSeriesMetricFamilies", "timeSeriesMetrics", "timeSeriesSamples",
+    "timeSeriesSelector", "timeSeriesTags", "urlCluster", "ytsaurus",
+})
 # Scalar functions that read the server's files or memory.
 DENIED_SCALARS = frozenset({
     "file", "catboostEvaluate", "naiveBayesClassifier", "addressToLine", "addressToLineWithInlines",
@@ -148,6 +162,8 @@ class Policy:
         if name in FILE_FUNCTIONS:
             self._check_file(function, user)
             return
+        if name in OUTSIDE_TABLE_FUNCTIONS:
+            role = "table_function"
         if role == "table_function":
             allowed = LOCAL_TABLE_FUNCTIONS if user.readonly else LOCAL_TABLE_FUNCTIONS | WAREHOUSE_TABLE_FUNCTIONS
             if name in allowed:

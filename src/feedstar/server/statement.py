@@ -236,8 +236,9 @@ def _role(node: dict, parent_key: str | None) -> str:
         return "table_engine"
     if kind == "DATABASE_ENGINE":
         return "database_engine"
-    if parent_key in ("table_function", "table") or kind == "TABLE_FUNCTION":
-        # `INSERT INTO FUNCTION f(...)` keeps the function under "table".
+    if parent_key in ("table_function", "table", "as_table_function") or kind == "TABLE_FUNCTION":
+        # `INSERT INTO FUNCTION f(...)` keeps the function under "table", `CREATE TABLE t AS f(...)`
+        # under "as_table_function".
         return "table_function"
     return "scalar"
 
