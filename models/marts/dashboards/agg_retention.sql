@@ -34,7 +34,8 @@ service_days as (
     from activity
 ),
 
--- One row per cohort member: the lifetime days (0..30) on which they were active.
+-- One row per cohort member: the lifetime days (0..30) on which they were active, as the
+-- bits of one integer (bit N = active on day N), and the last of them.
 members as (
     select
         service,
@@ -45,7 +46,7 @@ members as (
         argMin(country, active_date) as country,
         argMin(age_bucket, active_date) as age_bucket,
         argMin(exp_group, active_date) as exp_group,
-        groupUniqArray(toUInt16(active_date - first_service_date)) as active_day_numbers,
+        groupBitOr(bitShiftLeft(toUInt32(1), toUInt8(active_date - first_service_date))) as active_day_bits,
         max(toUInt16(active_date - first_service_date)) as last_active_day_number
     from service_days
     where
@@ -54,18 +55,53 @@ members as (
     group by service, user_id, first_service_date
 ),
 
-member_cohort_days as (
+-- Members with the same first day, slice and active days are counted once (most share a
+-- few patterns, e.g. day 0 only), before each pattern is put under its two cohorts and
+-- every breakdown.
+member_patterns as (
     select
         service,
-        active_day_numbers,
+        first_service_date,
+        source,
+        os,
+        country,
+        age_bucket,
+        exp_group,
+        active_day_bits,
         last_active_day_number,
+        count() as members
+    from members
+    group by
+        service, first_service_date, source, os, country, age_bucket, exp_group,
+        active_day_bits, last_active_day_number
+),
+
+pattern_cohorts as (
+    select
+        service,
         arrayJoin([
             ('day', first_service_date, first_service_date),
             ('week', toMonday(first_service_date), toMonday(first_service_date) + 6)
         ]) as cohort,
-        arrayJoin(range(31)) as lifetime_day,
-        arrayJoin({{ marts_breakdown_pairs() }}) as breakdown_pair
-    from members
+        arrayJoin({{ marts_breakdown_pairs() }}) as breakdown_pair,
+        active_day_bits,
+        last_active_day_number,
+        members
+    from member_patterns
+),
+
+-- per cohort slice, element N of each array counts the members active on day N (classic)
+-- and on day N or later (rolling): no row per member and day number
+cohort_counts as (
+    select
+        service,
+        cohort,
+        breakdown_pair,
+        sum(members) as cohort_size,
+        sumForEach(arrayMap(n -> if(bitTest(active_day_bits, n), members, 0), range(31))) as retained_by_day,
+        sumForEach(arrayMap(n -> if(last_active_day_number >= n, members, 0), range(31))) as rolling_by_day
+    from pattern_cohorts
+    group by service, cohort, breakdown_pair
 ),
 
 final as (
@@ -76,15 +112,15 @@ final as (
         tupleElement(breakdown_pair, 1) as breakdown,
         tupleElement(breakdown_pair, 2) as breakdown_value,
         toUInt16(lifetime_day) as day_number,
-        count() as cohort_size,
-        countIf(has(active_day_numbers, lifetime_day)) as retained_users,
-        countIf(last_active_day_number >= lifetime_day) as rolling_retained_users,
+        cohort_size,
+        retained_by_day[lifetime_day + 1] as retained_users,
+        rolling_by_day[lifetime_day + 1] as rolling_retained_users,
         retained_users / cohort_size as retention,
         rolling_retained_users / cohort_size as rolling_retention
-    from member_cohort_days
+    from cohort_counts
+    array join range(31) as lifetime_day
     -- day N is reported once every member of the cohort has reached it
     where tupleElement(cohort, 3) + lifetime_day <= {{ marts_last_loaded_date(ref('int_user_daily_activity')) }}
-    group by service, cohort_period, cohort_start, breakdown, breakdown_value, lifetime_day
 )
 
 select * from final
