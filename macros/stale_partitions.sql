@@ -26,3 +26,24 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro delete_vanished_users(days_relation) -%}
+    {#-
+        Post-hook for dim_users: deletes the users left with no day at all in `days_relation`
+        (int_user_daily_attributes) -- every source row behind them vanished.  Only the load
+        window's days are rebuilt, so such a user had all of their days in or after the
+        window: first_seen_date >= the window start, and no day from it on.  Both reads are
+        bounded by the window start instead of scanning every user-day of history.  Renders
+        nothing on a full build (the table was just built from the days that exist).
+    -#}
+    {%- if is_incremental() and load_window().is_set -%}
+        delete from {{ this }}
+        where
+            first_seen_date >= {{ load_window_start() }}
+            and user_id not in (
+                select user_id from {{ days_relation }}
+                where date >= {{ load_window_start() }}
+            )
+    {%- endif -%}
+{%- endmacro %}

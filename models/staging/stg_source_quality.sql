@@ -1,6 +1,7 @@
 -- One row per (source table, event date, reason): how many source rows a rule of
 -- macros/source_rules.sql dropped (rule_action = 'dropped') or kept with a fix
--- ('kept').  Reads the whole source, so it is a view: nothing is stored twice.
+-- ('kept').  Reads the whole source, so it is a view: nothing is stored twice (but the
+-- exact duplicates of the loaded days, counted by stg_source_duplicates).
 with feed as (
     select
         *,
@@ -37,27 +38,15 @@ message_invalid as (
     group by event_date, problem
 ),
 
--- extra copies of an exact duplicate among valid rows (kept, see staging.yml): rows minus distinct rows
-feed_duplicates as (
+-- extra copies of an exact duplicate among valid rows (kept, see staging.yml), per loaded
+-- day: counted once per load in stg_source_duplicates (a distinct count of every event)
+duplicates as (
     select
-        'feed_actions' as source_table,
-        toDate(time) as event_date,
+        source_table,
+        event_date,
         'exact_duplicate' as reason,
-        count() - uniqExact(user_id, post_id, action, time, gender, age, os, source, country, city, exp_group) as source_rows
-    from feed
-    where problem = ''
-    group by event_date
-),
-
-message_duplicates as (
-    select
-        'message_actions' as source_table,
-        toDate(time) as event_date,
-        'exact_duplicate' as reason,
-        count() - uniqExact(user_id, receiver_id, time, gender, age, os, source, country, city, exp_group) as source_rows
-    from messages
-    where problem = ''
-    group by event_date
+        duplicate_rows as source_rows
+    from {{ ref('stg_source_duplicates') }}
 ),
 
 feed_empty_city as (
@@ -87,9 +76,7 @@ all_reasons as (
     union all
     select * from message_invalid
     union all
-    select * from feed_duplicates
-    union all
-    select * from message_duplicates
+    select * from duplicates
     union all
     select * from feed_empty_city
     union all

@@ -1,12 +1,15 @@
 -- A day's users are among the week's, and the week's among the month's: DAU <= WAU <= MAU.
 -- And an app row's DAU is the day's active users in the seed-style app mart (its slices
 -- are disjoint sets of users on one day, so they add up; nothing is lost to a NULL slice).
+-- With a load window: the days the load rebuilt.
 with active_users as (
     select * from {{ ref('agg_active_users') }}
+    where {{ marts_test_window('agg_active_users') }}
 ),
 
 app_activity as (
     select * from {{ ref('agg_app_daily_activity') }}
+    where {{ marts_test_window('agg_active_users') }}
 ),
 
 app_daily as (

@@ -1,7 +1,9 @@
 -- A day's new users in the lifecycle are exactly the users whose first day in the service
 -- (dim_users) is that day; and new + returning + resurrecting = the period's active users.
+-- With a load window: the periods the load rebuilt.
 with lifecycle as (
     select * from {{ ref('agg_lifecycle') }}
+    where {{ marts_test_window('agg_lifecycle') }}
 ),
 
 users as (
@@ -20,7 +22,9 @@ first_days as (
             ('feed', first_feed_date),
             ('messenger', first_messenger_date)
         ] as service_first
-    where tupleElement(service_first, 2) is not null
+    where
+        tupleElement(service_first, 2) is not null
+        and {{ marts_test_window('agg_lifecycle', 'tupleElement(service_first, 2)') }}
     group by service, first_date
 ),
 

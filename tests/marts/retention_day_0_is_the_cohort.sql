@@ -1,7 +1,9 @@
 -- Day 0 of a cohort is its users' first day in the service: everyone is active, so the
 -- classic and rolling retained counts equal the cohort size. No day-N count exceeds it.
+-- With a load window: the cohorts the load rebuilt.
 with retention as (
     select * from {{ ref('agg_retention') }}
+    where {{ marts_test_window('agg_retention') }}
 ),
 
 final as (

@@ -15,7 +15,7 @@
     engine='ReplacingMergeTree(version)',
     order_by='user_id',
     post_hook=[
-        "delete from {{ this }} where user_id not in (select user_id from {{ ref('int_user_daily_attributes') }})",
+        "{{ delete_vanished_users(ref('int_user_daily_attributes')) }}",
         "optimize table {{ this }} final",
     ],
     on_schema_change='fail',
