@@ -67,7 +67,7 @@ fi
 
 echo "== 4/5 the feedstar dashboard (bundle reading $(sed -E 's#(//[^:@/]*):[^@]*@#\1@#' <<<"$uri"))"
 bundle="$home/feedstar_superset.zip"
-"$here/.venv/bin/python" "$here/dashboards/superset/make_bundle.py" --out "$bundle" --uri "$uri" >/dev/null
+"$here/.venv/bin/python" "$here/superset/make_bundle.py" --out "$bundle" --uri "$uri" >/dev/null
 "${superset[@]}" import-dashboards -p "$bundle" -u admin >>"$log_file" 2>&1
 
 echo "== 5/5 server on $url"

@@ -1,4 +1,4 @@
-"""The Superset bundle in dashboards/superset/: consistent, in step with its generator, and what Superset imports.
+"""The Superset bundle in superset/: consistent, in step with its generator, and what Superset imports.
 
 The import into a real Superset 6.1 is optional (it installs ~830 MB): see
 test_superset_import.py, enabled with FEEDSTAR_SUPERSET_TEST=1.
@@ -13,12 +13,12 @@ import zipfile
 import yaml
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUNDLE_DIR = os.path.join(REPO_ROOT, "dashboards", "superset", "feedstar")
+BUNDLE_DIR = os.path.join(REPO_ROOT, "superset", "feedstar")
 
 
 def load_make_bundle():
     spec = importlib.util.spec_from_file_location(
-        "make_bundle", os.path.join(REPO_ROOT, "dashboards", "superset", "make_bundle.py"))
+        "make_bundle", os.path.join(REPO_ROOT, "superset", "make_bundle.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,11 +1,11 @@
 """The Superset bundle (Superset's v1 import format: YAML files under one folder, zipped).
 
-    python dashboards/superset/make_bundle.py --out feedstar_superset.zip \
+    python superset/make_bundle.py --out feedstar_superset.zip \
         [--uri clickhousedb://user:password@host:8123/analytics]
 
 writes the zip that `superset import-dashboards -p feedstar_superset.zip -u admin` imports,
 pointing at the ClickHouse of --uri (default: the embedded endpoint's read-only user).
-`--yaml` rewrites the committed, reviewable copy in dashboards/superset/feedstar/.
+`--yaml` rewrites the committed, reviewable copy in superset/feedstar/.
 Charts read the marts as they are: a per-day distinct count is taken with max() over the
 one row that holds it, never summed across days or slices.
 """
@@ -233,7 +233,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="write the importable zip here")
     parser.add_argument("--uri", default=DEFAULT_URI, help="SQLAlchemy URI of the ClickHouse holding the marts")
-    parser.add_argument("--yaml", action="store_true", help="rewrite the committed YAML in dashboards/superset/feedstar/")
+    parser.add_argument("--yaml", action="store_true", help="rewrite the committed YAML in superset/feedstar/")
     arguments = parser.parse_args()
     if not (arguments.out or arguments.yaml):
         parser.error("nothing to do: give --out FILE.zip and/or --yaml")
