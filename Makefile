@@ -16,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export FEEDSTAR_CH_PORT := $(PORT)
 
-.PHONY: install install-airflow test-deps demo superset test lint bench stop serve clean-data
+.PHONY: install install-test install-airflow test-deps demo superset test lint bench stop serve clean-data
 
 $(BIN)/feedstar: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
 
 install: $(BIN)/feedstar profiles.yml
+
+## The package's [test] extra: pytest, sqlfluff, and what the tests drive (pyproject.toml).
+$(VENV)/.test-extra: $(BIN)/feedstar
+	$(BIN)/pip install -q -c requirements.lock -e '.[test]'
+	touch $@
+
+install-test: install $(VENV)/.test-extra
 
 ## Optional: Airflow for dags/feedstar_daily.py; requirements.lock holds the core's versions.
 install-airflow: install
@@ -48,7 +55,7 @@ superset: $(BIN)/feedstar
 
 ## What the full test suite needs beyond the core: Airflow (DAG tests) and Debian's
 ## chromium (browser tests; installed with apt when run as root and missing).
-test-deps: install-airflow
+test-deps: install-test install-airflow
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
@@ -61,10 +68,10 @@ test: test-deps
 	$(BIN)/sqlfluff lint models analyses
 	$(BIN)/pytest -q tests/python
 
-lint: install
+lint: install-test
 	$(BIN)/sqlfluff lint models analyses
 
-bench: install
+bench: install-test
 	$(BIN)/python -m bench
 
 ## Stop what `make demo` and `make superset` started, by the PIDs they recorded.

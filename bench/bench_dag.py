@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from feedstar.orchestration.worker import DagWorker
+    sys.path.insert(0, os.path.join(REPO, "tests", "python"))
+    from dag_worker import DagWorker  # the tests' harness: one Airflow process, many runs
 
     workdir = tempfile.mkdtemp(prefix="bench-dag-")
     endpoint = start_endpoint(workdir)
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         "FEEDSTAR_CH_PORT": str(endpoint.port),
         "AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE": f"generic://default:@127.0.0.1:{endpoint.port}/analytics",
         "FEEDSTAR_DBT_TARGET_PATH": os.path.join(workdir, "dbt-dag"),
+        "FEEDSTAR_DBT_PROJECT_DIR": REPO,
         "FEEDSTAR_DAG_RETRIES": "0",
     }
     worker = None

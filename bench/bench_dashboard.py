@@ -32,7 +32,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
 
-from test_dashboard_support import Visit, chromium, start_dashboard  # noqa: E402
+from dashboard_support import Visit, chromium, start_dashboard  # noqa: E402
 
 from bench.bench_generate import start_endpoint  # noqa: E402
 from feedstar.dashboard.pages import PAGES  # noqa: E402

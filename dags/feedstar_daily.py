@@ -25,9 +25,9 @@ third of a daily run (2 cores, 14 days at scale 0.05: 6.2 s of a 16.6 s run, aga
 per-node results: the failure callback reads run_results.json and names the failing
 model or test, and the per-node statuses go to XCom.
 
-Configuration: environment variables listed in feedstar/orchestration/settings.py
-(schedule, connection id, retries, dbt paths, notifier); ClickHouse itself comes from the
-Airflow connection FEEDSTAR_CH_CONN_ID (default `feedstar_clickhouse`).
+Configuration: environment variables declared in feedstar/settings.py (README "Settings":
+schedule, connection id, retries, dbt paths, notifier); ClickHouse itself, passwords
+included, comes from the Airflow connection FEEDSTAR_CH_CONN_ID (default `feedstar_clickhouse`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from feedstar.orchestration import daily_load
 from feedstar.orchestration.days import LoadRefused
 from feedstar.orchestration.notify import DBT_TASK_ID, on_task_failure
-from feedstar.orchestration.settings import setting, setting_bool, setting_int
+from feedstar.settings import setting, setting_bool, setting_int
 
 
 def _refusal_is_final(function):

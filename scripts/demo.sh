@@ -6,11 +6,19 @@ set -euo pipefail
 data_dir=$1 port=$2 dashboard_port=$3 docs_port=$4 scale=$5
 bin=.venv/bin
 state_dir=$(dirname "$data_dir")
-export FEEDSTAR_CH_PORT=$port DBT_PROFILES_DIR=$PWD DBT_SEND_ANONYMOUS_USAGE_STATS=false
+export DBT_PROFILES_DIR=$PWD DBT_SEND_ANONYMOUS_USAGE_STATS=false
 url="http://127.0.0.1:$port"
+# Every client (generator, dbt, dashboard) talks to the endpoint scripts/start_endpoint.sh
+# started, through the FEEDSTAR_CH_* settings.  The passwords, if the user exported the
+# endpoint's (FEEDSTAR_PASSWORD / FEEDSTAR_READONLY_PASSWORD), travel in the environment,
+# never on a command line; unset, everything stays password-less on loopback.
+export FEEDSTAR_TARGET=local FEEDSTAR_CH_HOST=127.0.0.1 FEEDSTAR_CH_PORT=$port FEEDSTAR_CH_SECURE=false \
+  FEEDSTAR_CH_USER=default FEEDSTAR_CH_READONLY_USER=dashboard FEEDSTAR_CH_DATABASE=analytics \
+  FEEDSTAR_CH_PASSWORD=${FEEDSTAR_PASSWORD:-} FEEDSTAR_CH_READONLY_PASSWORD=${FEEDSTAR_READONLY_PASSWORD:-}
+unset FEEDSTAR_CH_PASSWORD_FILE FEEDSTAR_CH_READONLY_PASSWORD_FILE
 
 echo "== 1/3 product database (60 days, scale $scale; kept if already generated)"
-"$bin/feedstar" generate --url "$url" --scale "$scale" --if-absent
+"$bin/feedstar" generate --scale "$scale" --if-absent
 
 echo "== 2/3 dbt build (staging, star schema, snapshot, dashboard marts, tests)"
 "$bin/dbt" build
@@ -20,7 +28,8 @@ pid_file="$state_dir/dashboard.pid"
 if [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
   echo "dashboard already running (pid $(cat "$pid_file"))"
 else
-  nohup "$bin/feedstar" dashboard --url "http://dashboard@127.0.0.1:$port/analytics" \
+  # the read-only user's password only: the dashboard never sees the read-write one
+  nohup env -u FEEDSTAR_PASSWORD -u FEEDSTAR_CH_PASSWORD "$bin/feedstar" dashboard \
     --port "$dashboard_port" --pid-file "$pid_file" >"$state_dir/dashboard.log" 2>&1 &
   for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$dashboard_port/healthz" && break

@@ -16,10 +16,8 @@ import subprocess
 import sys
 
 import pytest
-from dbt_profile import dbt_profiles_dir
-
-from feedstar.orchestration.settings import setting
-from feedstar.orchestration.worker import DagWorker
+from dag_worker import DagWorker
+from dbt_profile import REPO_ROOT, dbt_profiles_dir
 
 pytestmark = pytest.mark.slow
 airflow = pytest.importorskip("airflow", reason="Airflow is optional: `make install-airflow`")
@@ -52,6 +50,7 @@ class Harness:
             "FEEDSTAR_DBT_TARGET_PATH": str(tmp_path / "dbt-dag"),
             "FEEDSTAR_DAG_RETRIES": "0",
             "FEEDSTAR_DBT_PROFILES_DIR": dbt_profiles_dir(),  # the tests' own profile (dbt_profile.py)
+            "FEEDSTAR_DBT_PROJECT_DIR": REPO_ROOT,  # whatever directory pytest runs from
         }
 
     # sources ---------------------------------------------------------------------------
@@ -85,7 +84,7 @@ class Harness:
 
     def dbt_build(self, loaded_day=None):
         argv = [os.path.join(os.path.dirname(sys.executable), "dbt"), "build",
-                "--project-dir", setting("dbt_project_dir"), "--profiles-dir", dbt_profiles_dir(),
+                "--project-dir", REPO_ROOT, "--profiles-dir", dbt_profiles_dir(),
                 "--target-path", self.dbt_target_path, "--log-path", self.dbt_target_path,
                 # The oracle builds the same tables without their tests (tests write nothing;
                 # the DAG runs them): half the nodes, and this module's CI time matters.

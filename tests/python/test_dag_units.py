@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from feedstar.orchestration import settings
-from feedstar.orchestration.connection import ClickHouseTarget
+from feedstar import settings
+from feedstar.chclient import Connection
 from feedstar.orchestration.dbt_build import DbtCommand, built_tables, failed_nodes, status_counts
 from feedstar.orchestration.days import (
     LoadRefused, day_to_load, refuse_day_before_data, refuse_unfinished_day,
@@ -87,13 +87,15 @@ def test_settings_fall_back_to_defaults_and_reject_bad_values(monkeypatch):
 
 # --- connection and dbt command ----------------------------------------------------------
 
-def test_target_url_encodes_the_password_and_dbt_env_covers_both_profiles():
-    target = ClickHouseTarget("ch.example", 8443, "loader", "p@ss:w/rd", True, "warehouse")
-    assert target.url == "https://loader:p%40ss%3Aw%2Frd@ch.example:8443"
-    env = target.dbt_env()
-    assert (env["FEEDSTAR_CH_PORT"], env["CLICKHOUSE_PORT"]) == ("8443", "8443")
-    assert (env["CLICKHOUSE_SECURE"], env["CLICKHOUSE_SCHEMA"]) == ("true", "warehouse")
-    assert env["FEEDSTAR_CH_PASSWORD"] == env["CLICKHOUSE_PASSWORD"] == "p@ss:w/rd"
+def test_dbt_env_is_the_settings_family_profiles_yml_reads():
+    target = Connection("ch.example", 8443, "loader", "p@ss:w/rd", "warehouse", True)
+    assert target.dbt_env() == {
+        "FEEDSTAR_CH_HOST": "ch.example", "FEEDSTAR_CH_PORT": "8443", "FEEDSTAR_CH_SECURE": "true",
+        "FEEDSTAR_CH_USER": "loader", "FEEDSTAR_CH_PASSWORD": "p@ss:w/rd", "FEEDSTAR_CH_DATABASE": "warehouse"}
+    with open(settings.dbt_project_dir() + "/profiles.yml.example") as profiles:
+        text = profiles.read()
+    assert all(f"env_var('{name}'" in text for name in target.dbt_env())
+    assert "p@ss" not in repr(target) and target.redacted() == "https://loader:***@ch.example:8443/warehouse"
 
 
 def test_dbt_command_loads_exactly_one_day_with_its_own_target_path(tmp_path):

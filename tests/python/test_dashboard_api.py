@@ -1,4 +1,4 @@
-"""The dashboard app against a real endpoint holding hand-written marts (test_dashboard_marts_fixture.py).
+"""The dashboard app against a real endpoint holding hand-written marts (dashboard_marts.py).
 
 The app runs in-process (Starlette's TestClient) but reads the endpoint over HTTP as its
 read-only user, as in production.  Expected numbers are the fixture's, worked out by hand.
@@ -8,13 +8,13 @@ import math
 
 import pytest
 from starlette.testclient import TestClient
-from test_dashboard_marts_fixture import TABLES, create_marts
-from test_dashboard_support import readonly_url
+from dashboard_marts import TABLES, create_marts
+from dashboard_support import readonly_url
 
 from feedstar.dashboard.app import create_app
 from feedstar.dashboard.db import MartReader, WarehouseError
 from feedstar.dashboard.pages import PAGES
-from feedstar.dashboard.settings import parse_url
+from feedstar.chclient import connection
 
 RANGE = "date_from=2025-03-01&date_to=2025-03-02"
 
@@ -28,7 +28,7 @@ def admin(endpoint):
 
 @pytest.fixture(scope="module")
 def app(endpoint, admin):
-    with TestClient(create_app(parse_url(readonly_url(endpoint)))) as client:
+    with TestClient(create_app(connection(readonly_url(endpoint), readonly=True))) as client:
         yield client
 
 
@@ -191,7 +191,7 @@ def test_cards_that_cannot_answer_say_so_on_the_page(app):
 
 
 def test_the_reader_is_read_only(endpoint, admin):
-    reader = MartReader(parse_url(readonly_url(endpoint)))
+    reader = MartReader(connection(readonly_url(endpoint), readonly=True))
     with pytest.raises(WarehouseError, match="rejected"):
         reader.select("drop table agg_lifecycle", {})
     with pytest.raises(WarehouseError):
@@ -201,7 +201,7 @@ def test_the_reader_is_read_only(endpoint, admin):
 
 def test_missing_marts_are_a_503_that_says_to_build_them(endpoint, admin):
     admin.command("create database if not exists empty_db")
-    with TestClient(create_app(parse_url(readonly_url(endpoint, "empty_db")))) as client:
+    with TestClient(create_app(connection(readonly_url(endpoint, "empty_db"), readonly=True))) as client:
         page = client.get("/")
         api = client.get("/api/panels/lifecycle")
     assert page.status_code == 503 and "dbt build" in page.text
@@ -212,7 +212,7 @@ def test_an_unreachable_warehouse_is_a_503_naming_it():
     from endpoint import free_port
 
     port = free_port()
-    with TestClient(create_app(parse_url(f"http://dashboard@127.0.0.1:{port}/analytics"))) as client:
+    with TestClient(create_app(connection(f"http://dashboard@127.0.0.1:{port}/analytics", readonly=True))) as client:
         page = client.get("/retention")
         api = client.get("/api/options")
     assert page.status_code == 503 and f"Cannot reach ClickHouse at http://dashboard@127.0.0.1:{port}" in page.text

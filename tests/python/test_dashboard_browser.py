@@ -12,7 +12,7 @@ import os
 from collections import defaultdict
 
 import pytest
-from test_dashboard_support import Visit, build_marts, chromium, readonly_url, start_dashboard
+from dashboard_support import Visit, build_marts, chromium, readonly_url, start_dashboard
 
 from feedstar.dashboard.pages import PAGES
 

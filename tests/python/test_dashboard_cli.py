@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from test_dashboard_support import readonly_url, start_dashboard
+from dashboard_support import readonly_url, start_dashboard
 
 
 def test_a_bad_url_is_refused_with_the_reason():
@@ -16,30 +16,17 @@ def test_a_bad_url_is_refused_with_the_reason():
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2
-    assert "--url must start with http:// or https://" in result.stderr
+    assert "not a ClickHouse HTTP URL: 'ftp://example.org/x'" in result.stderr
 
 
-@pytest.mark.parametrize("url, message", [
-    ("http://host:99999/analytics", "invalid port"),
-    ("http:///analytics", "no host"),
-    ("http://h:8123/a/b", "single database name"),
-])
-def test_url_defects_are_named(url, message):
-    from feedstar.dashboard.settings import SettingsError, parse_url
-
-    with pytest.raises(SettingsError, match=message):
-        parse_url(url)
-
-
-def test_url_parts():
-    from feedstar.dashboard.settings import parse_url
-
-    warehouse = parse_url("https://reader:s%40cret@ch.example:9443/marts")
-    assert (warehouse.host, warehouse.port, warehouse.username, warehouse.password, warehouse.database,
-            warehouse.secure) == ("ch.example", 9443, "reader", "s@cret", "marts", True)
-    assert warehouse.redacted() == "https://reader:***@ch.example:9443/marts"  # never print a password
-
-
+def test_an_old_setting_name_is_refused_with_the_new_one():
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FEEDSTAR_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "feedstar.cli", "dashboard", "--port", "1"],
+        capture_output=True, text=True, timeout=60,
+        env={**env, "FEEDSTAR_DASHBOARD_URL": "http://dashboard@127.0.0.1:8123/analytics"})
+    assert result.returncode == 2
+    assert "FEEDSTAR_DASHBOARD_URL is no longer read: set FEEDSTAR_CH_HOST" in result.stderr
 def test_serves_prints_its_url_and_stops_cleanly(endpoint, tmp_path):
     pid_file = tmp_path / "dashboard.pid"
     dashboard = start_dashboard(readonly_url(endpoint), str(tmp_path), "--pid-file", str(pid_file))

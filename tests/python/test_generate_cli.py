@@ -58,21 +58,28 @@ def test_bad_flag_is_one_line_error_and_product_untouched(populated, args, expec
 
 def test_unreachable_url_is_one_line_error(populated):
     endpoint, client, before = populated
-    url = f"http://127.0.0.1:{free_port()}"
-    result = invoke(*SMALL, "--url", url)
+    port = free_port()
+    result = invoke(*SMALL, "--url", f"http://127.0.0.1:{port}")
     assert result.exit_code == 1
-    assert result.output == f"Error: cannot reach ClickHouse at {url}: Connection refused\n"
+    assert result.output == f"Error: cannot reach ClickHouse at http://default@127.0.0.1:{port}: Connection refused\n"
     assert product_checksums(client) == before
 
 
-def test_malformed_url_and_wrong_password_hide_the_password(populated):
+def test_malformed_url_password_in_url_and_wrong_password_hide_the_password(populated, monkeypatch):
     endpoint, client, before = populated
     result = invoke(*SMALL, "--url", "ftp://me:hunter2@127.0.0.1:1")
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "hunter2" not in result.output and "not a ClickHouse HTTP URL" in result.output
-    result = invoke(*SMALL, "--url", f"http://nobody:hunter2@127.0.0.1:{endpoint.port}")
+    # a password on the command line is refused before anything is sent
+    result = invoke(*SMALL, "--url", f"http://default:hunter2@127.0.0.1:{endpoint.port}")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "hunter2" not in result.output and "set FEEDSTAR_CH_PASSWORD or FEEDSTAR_CH_PASSWORD_FILE" in result.output
+    # a wrong password from the environment: refused by the endpoint, hidden in the message
+    monkeypatch.setenv("FEEDSTAR_CH_PASSWORD", "hunter2")
+    result = invoke(*SMALL, "--url", f"http://nobody@127.0.0.1:{endpoint.port}")
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "hunter2" not in result.output and "Authentication failed" in result.output
+    assert "http://nobody:***@127.0.0.1" in result.output
     assert product_checksums(client) == before
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_marts_support import (MART_MODELS, MART_TESTS, SERVICES, RawEvents, dbt, generate, mann_whitney_u,
+from marts_support import (MART_MODELS, MART_TESTS, SERVICES, RawEvents, dbt, generate, mann_whitney_u,
                                 table_rows, welch_t_test, window_vars)
 
 pytestmark = pytest.mark.slow

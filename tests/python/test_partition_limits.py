@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 from dbt_profile import write_profiles_dir
-from test_marts_support import generate
-from test_star_support import run_dbt
+from marts_support import generate
+from star_support import run_dbt
 
 from feedstar.chclient import get_client
 

@@ -7,7 +7,7 @@ written, except for what CI must change, and only that:
 
 - every port becomes a free one and every `127.0.0.1:8123` this module's endpoint;
 - `feedstar generate` gets `--scale 0.01` (instead of scale 1: ~51M events) and the
-  endpoint's URL (FEEDSTAR_CLICKHOUSE_URL, or in place of the README's placeholder `--url`);
+  endpoint's port (FEEDSTAR_CH_PORT, or its URL in place of the README's placeholder `--url`);
 - `make demo` also gets SCALE, the ports and a throwaway DATA_DIR, and `-o .venv/bin/feedstar`
   (the install is this run's own; a copy must not re-point the editable install at itself);
   `make test` is only dry-run (`make -n`): CI is running it;
@@ -134,7 +134,7 @@ def shell_env(endpoint=None) -> dict:
            if not key.startswith(("FEEDSTAR_", "DBT_", "MAKE", "MFLAGS"))}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     if endpoint is not None:
-        env.update(FEEDSTAR_CH_PORT=str(endpoint.port), FEEDSTAR_CLICKHOUSE_URL=endpoint.url)
+        env.update(FEEDSTAR_CH_PORT=str(endpoint.port))
     return env
 
 
@@ -389,7 +389,7 @@ def test_feedstar_dashboard_command(checkout, endpoint, tmp_path):
 def test_superset_bundle_command(checkout):
     import zipfile
 
-    [command] = inline_commands("Superset", ".venv/bin/python dashboards/superset/make_bundle.py")
+    [command] = inline_commands("Superset", ".venv/bin/python superset/make_bundle.py")
     uri = shlex.split(command)[shlex.split(command).index("--uri") + 1]
     sh(checkout, command)
     with zipfile.ZipFile(os.path.join(checkout, "feedstar_superset.zip")) as bundle:

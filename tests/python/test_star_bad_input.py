@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 
 from feedstar.generate.schema import ensure_schema
-from test_star_support import (insert_events, rows_as_dicts, run_dbt, run_star, table_checksums,
+from star_support import (insert_events, rows_as_dicts, run_dbt, run_star, table_checksums,
                                STAR_SELECTION)
 
 D1, D2 = dt.date(2025, 3, 1), dt.date(2025, 3, 2)

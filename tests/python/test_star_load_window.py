@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from test_star_support import REPO, run_dbt
+from star_support import REPO, run_dbt
 
 PROBE = "select {{ load_window_start() }} as s, {{ load_window_end() }} as e"
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from endpoint import free_port
-from test_dashboard_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, build_marts
+from dashboard_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, build_marts
 from test_readme_commands import bash_commands, shell_env
 
 pytestmark = [

@@ -19,7 +19,7 @@ from feedstar.dashboard.db import MartReader
 from feedstar.dashboard.filters import Options
 from feedstar.dashboard.pages import PAGES
 from feedstar.dashboard.queries.options import load_options
-from feedstar.dashboard.settings import Warehouse
+from feedstar.chclient import Connection
 
 HERE = os.path.dirname(__file__)
 OPTIONS_TTL_SECONDS = 60  # the marts change once a day; a minute-old filter list is fine
@@ -46,7 +46,7 @@ def health(request):
     return PlainTextResponse("ok\n")
 
 
-def create_app(warehouse: Warehouse) -> Starlette:
+def create_app(warehouse: Connection) -> Starlette:
     from feedstar.dashboard.views import page_view
 
     reader = MartReader(warehouse)

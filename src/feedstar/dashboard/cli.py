@@ -9,23 +9,28 @@ import sys
 
 import click
 
-from feedstar.dashboard.settings import SETTINGS, SettingsError, parse_url
+from feedstar.chclient import ClickHouseUnreachable, connection
+from feedstar.settings import SETTINGS, SettingsError, setting_int
 
 HOST = "127.0.0.1"  # the dashboard has no login, so it never listens beyond loopback (invariant 4)
 
 
 @click.command()
-@click.option("--url", default=SETTINGS["url"][0], show_default=True, envvar="FEEDSTAR_DASHBOARD_URL",
-              help=SETTINGS["url"][1])
-@click.option("--port", default=SETTINGS["port"][0], show_default=True, type=click.IntRange(1, 65535),
-              envvar="FEEDSTAR_DASHBOARD_PORT", help=SETTINGS["port"][1])
-@click.option("--pid-file", default=SETTINGS["pid_file"][0], type=click.Path(dir_okay=False),
-              help=SETTINGS["pid_file"][1])
+@click.option("--url", default=None, metavar="URL",
+              help="ClickHouse HTTP URL of the marts without a password, http[s]://user@host:port/database "
+                   "(default: the FEEDSTAR_CH_* settings: read-only user `dashboard`, database `analytics`; "
+                   "the password always comes from FEEDSTAR_CH_READONLY_PASSWORD[_FILE]).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), metavar="PORT",
+              help=f"{SETTINGS['dashboard_port'].help} (default: {SETTINGS['dashboard_port'].env_var} "
+                   f"or {SETTINGS['dashboard_port'].default}).")
+@click.option("--pid-file", default=None, type=click.Path(dir_okay=False),
+              help="Write the dashboard's PID here while it runs (for `make stop`).")
 def dashboard(url, port, pid_file):
     """Serve the dashboards (Overview, Feed, Messenger, Retention, Lifecycle, Experiments)."""
     try:
-        warehouse = parse_url(url)
-    except SettingsError as exc:
+        warehouse = connection(url, readonly=True)
+        port = port or setting_int("dashboard_port")
+    except (ClickHouseUnreachable, SettingsError) as exc:
         click.echo(f"feedstar dashboard: {exc}", err=True)
         sys.exit(2)
     import uvicorn

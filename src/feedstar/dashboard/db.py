@@ -7,10 +7,11 @@ import threading
 import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
-from feedstar.dashboard.settings import Warehouse
+from feedstar.chclient import Connection
 
 # ClickHouse error codes that mean "the mart is not there (yet)", not "the query is wrong".
 _MISSING_CODES = ("Code: 60.", "Code: 81.", "UNKNOWN_TABLE", "UNKNOWN_DATABASE")
+_LOGIN_CODES = ("Code: 516.", "AUTHENTICATION_FAILED")
 
 
 class WarehouseError(RuntimeError):
@@ -25,7 +26,7 @@ class WarehouseError(RuntimeError):
 class MartReader:
     """One clickhouse-connect client, created on first use so the app starts even if ClickHouse is down."""
 
-    def __init__(self, warehouse: Warehouse):
+    def __init__(self, warehouse: Connection):
         self.warehouse = warehouse
         self._client = None
         self._lock = threading.Lock()
@@ -33,13 +34,11 @@ class MartReader:
     def _get_client(self):
         with self._lock:
             if self._client is None:
+                # Not chclient.get_client: its one-line error would hide "the mart is missing" below.
                 self._client = clickhouse_connect.get_client(
-                    host=self.warehouse.host, port=self.warehouse.port, secure=self.warehouse.secure,
-                    username=self.warehouse.username, password=self.warehouse.password,
-                    database=self.warehouse.database,
+                    **self.warehouse.client_params(use_database=True),
                     # Requests from several threads at once: a shared session would be "locked".
-                    autogenerate_session_id=False,
-                    connect_timeout=5, send_receive_timeout=30,
+                    autogenerate_session_id=False, connect_timeout=5, send_receive_timeout=30,
                 )
             return self._client
 
@@ -53,6 +52,12 @@ class MartReader:
                 f"Cannot reach ClickHouse at {self.warehouse.redacted()}: {_first_line(exc)}"
             ) from exc
         except DatabaseError as exc:
+            if any(code in str(exc) for code in _LOGIN_CODES):
+                self._reset()
+                raise WarehouseError(
+                    f"ClickHouse at {self.warehouse.redacted()} refused the dashboard's login: check "
+                    "FEEDSTAR_CH_READONLY_USER and FEEDSTAR_CH_READONLY_PASSWORD (or _PASSWORD_FILE)."
+                ) from exc
             if any(code in str(exc) for code in _MISSING_CODES):
                 raise WarehouseError(
                     f"A dashboard mart is missing in database `{self.warehouse.database}`: "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..chclient import URL_ENV_VAR, ClickHouseUnreachable, default_url, get_client, redact
+from ..chclient import ClickHouseUnreachable, connection, get_client
 from . import run
 from .options import DEFAULT_DAYS, InvalidOptions, make_plan
 
@@ -22,29 +22,30 @@ PLAN_FLAGS = ("start", "days", "scale", "seed", "late_share")
 @click.option("--late-share", default="0", show_default=True, metavar="X",
               help="Share (0..1) of the last day's events inserted only when the next day is generated.")
 @click.option("--append-day", is_flag=True, help="Add the day after the last one present (same seed, scale, late share).")
-@click.option("--url", envvar=URL_ENV_VAR, default=None, metavar="URL",
-              help=f"ClickHouse HTTP URL, e.g. http://user:pass@127.0.0.1:8123 (env {URL_ENV_VAR}; default http://127.0.0.1:8123).")
+@click.option("--url", default=None, metavar="URL",
+              help="ClickHouse HTTP URL without a password, e.g. http://user@127.0.0.1:8123 (default: the "
+                   "FEEDSTAR_CH_* settings; the password always comes from FEEDSTAR_CH_PASSWORD[_FILE]).")
 @click.option("--if-absent", is_flag=True, help="Do nothing if `product` already holds a generated data set.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.pass_context
 def generate(ctx, start, days, scale, seed, late_share, append_day, url, if_absent, no_progress):
     """Generate the realistic product database (`product.feed_actions`, `product.message_actions`)."""
-    url = url or default_url()
     try:
+        conn = connection(url)
         if append_day:
             given = [name for name in PLAN_FLAGS
                      if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
             if given:
                 flags = ", ".join("--" + name.replace("_", "-") for name in given)
                 raise InvalidOptions(f"--append-day reuses the stored data set's parameters; drop {flags}")
-            client = get_client(url)
+            client = get_client(conn)
             summary = run.append_day(client, progress=not no_progress)
         else:
             plan = make_plan(start=start, days=days, scale=scale, seed=seed, late_share=late_share)
-            client = get_client(url)
+            client = get_client(conn)
             existing = run.read_meta(client) if if_absent else None
             if existing is not None:
-                click.echo(f"product @ {redact(url)} already holds {existing.start}..{existing.end} "
+                click.echo(f"product @ {conn.redacted(with_database=False)} already holds {existing.start}..{existing.end} "
                            f"(seed {existing.seed}, scale {existing.scale:g}); --if-absent: nothing to do")
                 return
             summary = run.generate(client, plan, progress=not no_progress)
@@ -52,6 +53,7 @@ def generate(ctx, start, days, scale, seed, late_share, append_day, url, if_abse
         raise click.ClickException(str(exc)) from None
     plan = summary.plan
     click.echo(
-        f"product @ {redact(url)}: {plan.start}..{plan.end} (seed {plan.seed}, scale {plan.scale:g}, "
+        f"product @ {conn.redacted(with_database=False)}: {plan.start}..{plan.end} (seed {plan.seed}, scale {plan.scale:g}, "
         f"late share {plan.late_share:g}); wrote {len(summary.days_written)} day(s) in {summary.seconds:.1f}s; "
         f"now {summary.feed_rows:,} feed_actions, {summary.message_rows:,} message_actions, {summary.users:,} users")
+

@@ -10,50 +10,16 @@ AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE, e.g.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import quote
-
+from feedstar.chclient import Connection
 from feedstar.orchestration.days import LoadRefused
-
-DEFAULT_SCHEMA = "analytics"
-
-
-@dataclass(frozen=True)
-class ClickHouseTarget:
-    host: str
-    port: int
-    user: str
-    password: str
-    secure: bool
-    schema: str
-
-    @property
-    def url(self) -> str:
-        """The URL feedstar.chclient understands (password percent-encoded)."""
-        scheme = "https" if self.secure else "http"
-        credentials = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}@"
-        return f"{scheme}://{credentials}{self.host}:{self.port}"
-
-    def dbt_env(self) -> dict[str, str]:
-        """Environment variables that point both targets of profiles.yml at this ClickHouse."""
-        return {
-            # target `local`
-            "FEEDSTAR_CH_HOST": self.host,
-            "FEEDSTAR_CH_PORT": str(self.port),
-            "FEEDSTAR_CH_USER": self.user,
-            "FEEDSTAR_CH_PASSWORD": self.password,
-            # target `prod`
-            "CLICKHOUSE_HOST": self.host,
-            "CLICKHOUSE_PORT": str(self.port),
-            "CLICKHOUSE_USER": self.user,
-            "CLICKHOUSE_PASSWORD": self.password,
-            "CLICKHOUSE_SECURE": "true" if self.secure else "false",
-            "CLICKHOUSE_SCHEMA": self.schema,
-        }
+from feedstar.settings import setting
 
 
-def target_from_airflow(conn_id: str) -> ClickHouseTarget:
-    """The ClickHouse target of Airflow connection `conn_id`; LoadRefused if it is not defined."""
+def connection_from_airflow(conn_id: str) -> Connection:
+    """The ClickHouse connection of Airflow connection `conn_id`; LoadRefused if it is not defined.
+
+    Its login and password are the read-write user's (the DAG writes the warehouse); its
+    schema is the warehouse database (default FEEDSTAR_CH_DATABASE's)."""
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 
@@ -69,11 +35,11 @@ def target_from_airflow(conn_id: str) -> ClickHouseTarget:
         raise LoadRefused(f"Airflow connection {conn_id!r} has no host")
     extra = conn.extra_dejson or {}
     secure = str(extra.get("secure", "false")).lower() in ("1", "true", "yes")
-    return ClickHouseTarget(
+    return Connection(
         host=conn.host,
         port=int(conn.port or (8443 if secure else 8123)),
-        user=conn.login or "default",
+        username=conn.login or "default",
         password=conn.password or "",
+        database=conn.schema or setting("database"),
         secure=secure,
-        schema=conn.schema or DEFAULT_SCHEMA,
     )

@@ -17,13 +17,13 @@ import time
 
 from feedstar import chclient
 from feedstar.orchestration.arrival import check_arrival
-from feedstar.orchestration.connection import ClickHouseTarget, target_from_airflow
+from feedstar.orchestration.connection import connection_from_airflow
 from feedstar.orchestration.dbt_build import (
     DbtCommand, built_tables, execution_seconds, kind_counts, run_dbt_build,
 )
 from feedstar.orchestration.days import day_to_load, refuse_unfinished_day
-from feedstar.orchestration.settings import dbt_executable, dbt_profiles_dir, dbt_target_path, setting
 from feedstar.orchestration.summary import format_summary, rows_per_table
+from feedstar.settings import dbt_executable, dbt_profiles_dir, dbt_project_dir, dbt_target_path, setting
 
 log = logging.getLogger("feedstar.orchestration")
 
@@ -41,7 +41,7 @@ def check_source_arrival(
     refuse_unfinished_day(day, today or dt.datetime.now(dt.timezone.utc).date())
     target = _target()
     started = time.perf_counter()
-    with chclient.get_client(target.url) as client:
+    with chclient.get_client(target) as client:
         arrival = check_arrival(client, setting("source_database"), day)
     log.info("events of %s have arrived: %s", day, arrival.events)
     return {**arrival.as_xcom(), "seconds": round(time.perf_counter() - started, 3)}
@@ -64,21 +64,21 @@ def summarize_day(day: str) -> dict:
     target = _target()
     tables = built_tables(_dbt_command(target).manifest_path)
     started = time.perf_counter()
-    with chclient.get_client(target.url) as client:
+    with chclient.get_client(target) as client:
         summary = rows_per_table(client, tables, dt.date.fromisoformat(day))
     log.info("%s", format_summary(dt.date.fromisoformat(day), summary))
     return {"day": day, "rows": {table: entry["rows"] for table, entry in summary.items()},
             "seconds": round(time.perf_counter() - started, 3)}
 
 
-def _target() -> ClickHouseTarget:
-    return target_from_airflow(setting("conn_id"))
+def _target() -> chclient.Connection:
+    return connection_from_airflow(setting("conn_id"))
 
 
-def _dbt_command(target: ClickHouseTarget) -> DbtCommand:
+def _dbt_command(target: chclient.Connection) -> DbtCommand:
     return DbtCommand(
         executable=dbt_executable(),
-        project_dir=setting("dbt_project_dir"),
+        project_dir=dbt_project_dir(),
         profiles_dir=dbt_profiles_dir(),
         target=setting("dbt_target"),
         target_path=dbt_target_path(),

@@ -16,7 +16,7 @@ from typing import Callable
 
 from feedstar.orchestration.dbt_build import failed_nodes
 from feedstar.orchestration.days import day_to_load
-from feedstar.orchestration.settings import dbt_target_path, setting
+from feedstar.settings import dbt_target_path, setting
 
 log = logging.getLogger("feedstar.orchestration")
 

@@ -1,4 +1,4 @@
-"""Helpers (no tests here) for the dashboard-mart tests.
+"""Helpers for the dashboard-mart tests.
 
 - `generate` / `dbt`: build a warehouse on a test's own endpoint, as subprocesses -- the same
   commands a user runs.

@@ -1,7 +1,4 @@
-"""Not tests: helpers the dashboard tests share (a real `feedstar dashboard` process, headless chromium).
-
-Named test_dashboard_* so that it lives beside the tests it serves; pytest collects nothing here.
-"""
+"""Helpers the dashboard tests share: a real `feedstar dashboard` process, headless chromium."""
 
 from __future__ import annotations
 
@@ -74,13 +71,15 @@ class Dashboard:
         return self.process.returncode
 
 
-def start_dashboard(url: str, log_dir: str, *args: str, timeout: float = 20) -> Dashboard:
-    """Run `feedstar dashboard --url URL --port <free>` and wait until /healthz answers."""
+def start_dashboard(url: str | None, log_dir: str, *args: str, timeout: float = 20,
+                    env: dict | None = None) -> Dashboard:
+    """Run `feedstar dashboard [--url URL] --port <free>` (in `env`) and wait until /healthz answers."""
     port = free_port()
     log_path = os.path.join(log_dir, f"dashboard-{port}.log")
+    url_args = ["--url", url] if url else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "feedstar.cli", "dashboard", "--url", url, "--port", str(port), *args],
-        stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "feedstar.cli", "dashboard", *url_args, "--port", str(port), *args],
+        stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env,
     )
     dashboard = Dashboard(process, port, log_path)
     deadline = time.monotonic() + timeout

@@ -1,4 +1,4 @@
-"""Not tests: a tiny hand-written copy of the dashboard marts (docs/marts.md), for dashboard tests that
+"""A tiny hand-written copy of the dashboard marts (docs/marts.md), for dashboard tests that
 need no dbt build.  Two days, 2025-03-01 and 2025-03-02; each value is chosen so that a
 test can tell which row (or which sum of rows) the dashboard read.
 """

@@ -1,4 +1,4 @@
-"""Drive one long-lived `local_run --serve-fd` process: run the DAG many times, pay the
+"""Test harness: drive one long-lived `dag_local_run.py --serve-fd` process: run the DAG many times, pay the
 Airflow start-up once.  Used by the DAG tests and bench/bench_dag.py.
 
     with DagWorker(airflow_home, log_path, env) as worker:
@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+LOCAL_RUN = str(Path(__file__).with_name("dag_local_run.py"))
+
 
 class DagWorker:
     def __init__(self, airflow_home: str, log_path: str, env: dict[str, str]):
@@ -22,7 +24,7 @@ class DagWorker:
     def start(self) -> "DagWorker":
         reply_read, reply_write = os.pipe()
         self._log = open(self.log_path, "a")
-        argv = [sys.executable, "-m", "feedstar.orchestration.local_run", "--airflow-home", self.airflow_home,
+        argv = [sys.executable, LOCAL_RUN, "--airflow-home", self.airflow_home,
                 "--migrate", "--serve-fd", str(reply_write)]
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
                                         text=True, env=self.env, pass_fds=(reply_write,))
@@ -32,7 +34,7 @@ class DagWorker:
 
     def run(self, *logical_dates: str, **env: str | None) -> dict:
         """Parse the DAG (with `env` overrides; None unsets a variable) and run it for each date
-        in order.  The outcome of local_run.run_dates, plus "log": what the worker logged meanwhile."""
+        in order.  The outcome of dag_local_run.run_dates, plus "log": what the worker logged meanwhile."""
         log_start = self.log_path.stat().st_size
         self.process.stdin.write(json.dumps({"dates": list(logical_dates), "env": env}) + "\n")
         self.process.stdin.flush()

@@ -1,13 +1,13 @@
-"""Run the daily DAG once, without a scheduler, and write what happened as JSON.
+"""Test harness: run the daily DAG without a scheduler and write what happened as JSON.
 
-    python -m feedstar.orchestration.local_run --airflow-home DIR --migrate \
+    python tests/python/dag_local_run.py --airflow-home DIR --migrate \
         --logical-date 2025-03-10 [--logical-date ...] --result run.json
 
 (or `--serve-fd N`: many requests, one Airflow process; see serve_requests.)
 
-Used by the DAG tests and bench/bench_dag.py, and handy by hand: it is `dag.test()` in a
-prepared AIRFLOW_HOME (sqlite metadata DB, migrated once; examples off; dags/ of this
-repo).  Failures reported by the DAG's on_failure_callback are collected in-process by
+Used by the DAG tests and bench/bench_dag.py (by hand, `airflow dags test` does the same
+for one date): it is `dag.test()` in a prepared AIRFLOW_HOME (sqlite metadata DB, migrated
+once; examples off; dags/ of this repo).  Failures reported by the DAG's on_failure_callback are collected in-process by
 `collect_failure` (installed as FEEDSTAR_DAG_NOTIFIER) and written to the result, so a
 caller sees the same FailureReport a real notifier would get.  The ClickHouse
 connection comes from the caller's environment (AIRFLOW_CONN_FEEDSTAR_CLICKHOUSE).
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from feedstar.orchestration.settings import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DAG_ID = "feedstar_daily"
 COLLECTED_FAILURES: list[dict] = []
