@@ -1,0 +1,168 @@
+"""`feedstar alerts` end to end: generated data with an injected feed outage, the intraday
+models built by dbt (their unit tests run here too), and apprise delivering to a real HTTP
+receiver on loopback (`json://`).
+
+Independent oracle for the band: the feed views of the outage slot and of the same slot on
+the 4 previous Mondays are counted from the raw events and the IQR band computed with
+numpy; the alert must carry that value and band.  Each anomaly arrives once with its PNG;
+a re-run sends nothing; an unreachable target keeps the alert and a later run delivers it
+exactly once; a slot without data is a 'no data' alert.
+"""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+from endpoint import free_port
+from star_support import run_dbt
+
+FEEDSTAR = os.path.join(os.path.dirname(sys.executable), "feedstar")
+DAY = "2025-04-07"  # a Monday; the data starts 5 weeks earlier
+OUTAGE = f"{DAY}T14:00/30m:feed_views=0.1"
+
+
+class Receiver:
+    """A webhook on loopback that records every JSON body posted to it."""
+
+    def __init__(self, port: int):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def alerts(endpoint, *args, urls=""):
+    env = dict(os.environ, FEEDSTAR_CH_PORT=str(endpoint.port), FEEDSTAR_NOTIFY_URLS=urls)
+    env.pop("FEEDSTAR_NOTIFY_CONFIG", None)
+    return subprocess.run([FEEDSTAR, "alerts", *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def warehouse(endpoint, tmp_path_factory):
+    env = dict(os.environ, FEEDSTAR_CH_PORT=str(endpoint.port))
+    generated = subprocess.run(
+        [FEEDSTAR, "generate", "--start", "2025-03-03", "--days", "35", "--scale", "0.05", "--seed", "4",
+         "--until", f"{DAY}T15:00", "--incident", OUTAGE, "--no-progress"],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert generated.returncode == 0, generated.stderr
+    run_dbt(endpoint, str(tmp_path_factory.mktemp("dbt")), "build", "--select", "tag:intraday")
+    return endpoint.client()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver(free_port())
+    yield server
+    server.close()
+
+
+def oracle_feed_views_band(client):
+    """Feed views at 14:00-14:15 of DAY and of the 4 previous Mondays, straight from the events."""
+    counts = dict(client.query(
+        "select toDate(time) d, count() from product.feed_actions where action = 'view'"
+        " and toHour(time) = 14 and toMinute(time) < 15 and toDayOfWeek(time) = 1 group by d").result_rows)
+    history = [counts[d] for d in sorted(counts) if str(d) < DAY][-4:]
+    q1, q3 = np.percentile(history, [25, 75])
+    return counts[max(counts)], q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+
+
+def test_dry_run_prints_the_anomalies_and_records_nothing(endpoint, warehouse):
+    result = alerts(endpoint, "--at", f"{DAY}T14:20", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "[critical] feed_views (all) below its band at 2025-04-07 14:00" in result.stdout
+    assert "dry run, nothing sent or recorded" in result.stdout
+    assert warehouse.command("select count() from system.tables where name = 'intraday_alert_log'") == 0
+
+
+def test_each_anomaly_is_delivered_once_with_its_chart(endpoint, warehouse, receiver):
+    url = f"json://127.0.0.1:{receiver.server.server_port}/hook"
+    first = alerts(endpoint, "--at", f"{DAY}T14:20", urls=url)
+    assert first.returncode == 0, first.stdout + first.stderr
+    expected = warehouse.query(
+        "select rule_id, slice from analytics.intraday_alert_bands"
+        f" where slot_start = '{DAY} 14:00:00' and status = 'outside'").result_rows
+    assert len(receiver.received) == len(expected) >= 2
+    views = [m for m in receiver.received if m["title"].startswith("[critical] feed_views (all) below")]
+    assert len(views) == 1
+    value, lower, upper = oracle_feed_views_band(warehouse)
+    assert value < lower
+    body = views[0]["message"]
+    assert f"value: {value:,.0f}" in body
+    assert f"band: [{lower:,.0f}, {upper:,.0f}]" in body
+    assert f"dashboard: http://127.0.0.1:8050/today?date={DAY}&metric=feed_views&slice=all" in body
+    (image,) = views[0]["attachments"]
+    assert base64.b64decode(image["base64"]).startswith(b"\x89PNG\r\n\x1a\n")
+    # a re-run (a retried DAG task) sends nothing again
+    again = alerts(endpoint, "--at", f"{DAY}T14:20", urls=url)
+    assert again.returncode == 0 and "sent 0 message(s)" in again.stdout
+    assert len(receiver.received) == len(expected)
+
+
+def test_unreachable_target_keeps_the_alert_and_a_later_run_delivers_it_once(endpoint, warehouse):
+    port = free_port()  # nothing listens there yet
+    url = f"json://127.0.0.1:{port}/hook"
+    failed = alerts(endpoint, "--at", f"{DAY}T14:35", urls=url)
+    assert failed.returncode == 1 and "not delivered (kept, retried on the next run)" in failed.stdout
+    pending = warehouse.command(
+        f"select count() from analytics.intraday_alert_log final where status = 'pending' and slot_start = '{DAY} 14:15:00'")
+    assert pending >= 1
+    late = Receiver(port)
+    try:
+        retried = alerts(endpoint, "--at", f"{DAY}T14:35", urls=url)
+        assert retried.returncode == 0, retried.stdout + retried.stderr
+        assert len(late.received) == pending
+        assert all("2025-04-07 14:15" in m["title"] for m in late.received)
+        assert alerts(endpoint, "--at", f"{DAY}T14:50", urls=url).returncode == 0
+        # the next slot's run sends only that slot's anomalies, if any: nothing twice
+        titles = [m["title"] for m in late.received]
+        assert sum("2025-04-07 14:15" in title for title in titles) == pending
+        assert len(titles) == len(set(titles))
+    finally:
+        late.close()
+
+
+def test_a_slot_without_data_is_a_no_data_alert(endpoint, warehouse, receiver):
+    url = f"json://127.0.0.1:{receiver.server.server_port}/hook"
+    result = alerts(endpoint, "--at", f"{DAY}T15:20", urls=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (message,) = receiver.received
+    assert message["title"] == f"[critical] no data at {DAY} 15:00"
+    assert "newest slot with data 2025-04-07 14:45:00" in message["message"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--at", "2999-01-01T00:00"], "Error: --at: 2999-01-01 00:00:00 is in the future"),
+    (["--at", "teatime"], "Error: --at: 'teatime' is not a date and time"),
+    (["--at", f"{DAY}T14:20", "--database", "nowhere"], "Error: nowhere.intraday_alert_bands does not exist"),
+])
+def test_bad_input_is_a_one_line_error(endpoint, warehouse, args, expected):
+    result = alerts(endpoint, *args, urls="json://127.0.0.1:9/hook")
+    assert result.returncode == 1
+    assert result.stderr.startswith(expected) and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_no_target_is_an_error_not_a_silent_drop(endpoint, warehouse):
+    result = alerts(endpoint, "--at", f"{DAY}T14:20", urls="")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: no notification target: set FEEDSTAR_NOTIFY_URLS")
