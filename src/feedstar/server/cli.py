@@ -6,7 +6,7 @@ import sys
 import click
 
 from feedstar.server.app import DEFAULT_MAX_BODY_BYTES
-from feedstar.server.engine import DataDirectoryBusy
+from feedstar.server.engine import DataDirectoryBusy, _owner_hint
 from feedstar.server.http_guard import DEFAULT_HEADER_TIMEOUT_S, DEFAULT_MAX_HEADER_BYTES
 from feedstar.server.policy import Policy
 from feedstar.server.run import ServeOptions
@@ -27,6 +27,24 @@ def _refuse_argv_password(ctx, param, value):
             "passwords on the command line are visible to every local user in `ps`: "
             "set FEEDSTAR_PASSWORD / FEEDSTAR_READONLY_PASSWORD or use --password-file / --readonly-password-file")
     return value
+
+
+def check_data_directory(path: str) -> int:
+    """`--check`: the health report on stdout; 0 healthy, 1 problems, 2 in use or missing."""
+    from feedstar.server import recovery
+
+    try:
+        health = recovery.check(path)
+    except BlockingIOError:
+        click.echo(f"feedstar serve --check: data directory {os.path.abspath(path)} is in use by a running "
+                   f"endpoint{_owner_hint(path)}; ask it instead (SELECT ... FROM system.parts, system.detached_parts) "
+                   "or stop it first", err=True)
+        return 2
+    except FileNotFoundError as exc:
+        click.echo(f"feedstar serve --check: {exc}", err=True)
+        return 2
+    click.echo(health.report())
+    return 0 if health.healthy else 1
 
 
 @click.command()
@@ -66,12 +84,17 @@ def _refuse_argv_password(ctx, param, value):
               help="Memory cap of the whole endpoint in bytes (0 = 80% of the machine's); one query may "
                    "use half of it.")
 @click.option("--log-file", default=None, type=click.Path(dir_okay=False), help="Also log to this file.")
+@click.option("--check", is_flag=True,
+              help="Report the data directory's health (traces of an unclean stop, every table readable, "
+                   "parts, detached parts) without serving; exit 0 healthy, 1 problems, 2 in use or missing.")
 @click.option("--shutdown-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
               help="Seconds running requests get to finish after SIGTERM/SIGINT before they are cancelled.")
 def serve(path, host, port, user, password_file, readonly_user, readonly_password_file, user_files, remote_host,
           allow_origin, allow_host, max_body_bytes, header_timeout, max_header_bytes, max_server_memory_usage,
-          log_file, shutdown_timeout):
+          log_file, shutdown_timeout, check):
     """Serve a chDB data directory over the ClickHouse HTTP interface."""
+    if check:
+        sys.exit(check_data_directory(path))
     options = ServeOptions(
         path=path, host=host, port=port, user=user,
         password=read_secret("FEEDSTAR_PASSWORD", password_file),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import uvicorn
 
+from feedstar.server import recovery
 from feedstar.server.app import DEFAULT_MAX_BODY_BYTES, create_app
 from feedstar.server.auth import User, Users
 from feedstar.server.engine import Engine, MemoryLimits
@@ -87,7 +88,13 @@ def serve(options: ServeOptions) -> None:
     memory = MemoryLimits.for_machine()
     if options.max_server_memory_usage:
         memory = MemoryLimits(options.max_server_memory_usage, options.max_server_memory_usage // 2)
+    traces = recovery.scan(path)  # what an unclean stop left, before ClickHouse cleans it up
     engine = Engine(path, memory)  # raises DataDirectoryBusy at once if another process holds it
+    connection = engine.connect()
+    try:
+        recovery.log_recovery(engine.path, traces, connection, os.getpid())
+    finally:
+        connection.close()
     pid_file = os.path.join(engine.path, PID_FILE_NAME)
     users = [User(options.user, options.password)]
     if options.readonly_user:
