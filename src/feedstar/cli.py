@@ -16,6 +16,7 @@ VERBS = {
     "generate": "feedstar.generate.cli_intraday:generate",
     "alerts": "feedstar.alerts.cli:alerts",
     "dashboard": "feedstar.dashboard.cli:dashboard",
+    "report": "feedstar.report.cli:report",
 }
 
 

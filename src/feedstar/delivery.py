@@ -61,8 +61,12 @@ def targets(urls: str | None = None, config: str | None = None) -> list[Target]:
     return found
 
 
-def send(title: str, body: str, images: list[str] = (), to: list[Target] | None = None) -> dict[str, bool]:
-    """Send one message (text + image files) to each target; {target id: delivered}."""
+def send(title: str, body: str, images: list[str] = (), to: list[Target] | None = None,
+         body_format: str | None = None) -> dict[str, bool]:
+    """Send one message (text + image files) to each target; {target id: delivered}.
+
+    body_format ("text", "markdown", "html"): what `body` is written in, so that apprise
+    converts it to what each service shows; None sends it as it is."""
     import apprise
 
     results = {}
@@ -73,7 +77,8 @@ def send(title: str, body: str, images: list[str] = (), to: list[Target] | None 
         for path in images:
             attach.add(path)
         try:
-            delivered = bool(one.notify(body=body, title=title, attach=attach if images else None))
+            delivered = bool(one.notify(body=body, title=title, body_format=body_format,
+                                        attach=attach if images else None))
         except Exception as exc:  # a plugin bug must not lose the other targets' results
             log.warning("delivery to %s raised %s", target.label, exc)
             delivered = False
