@@ -12,10 +12,14 @@
 --   sigma  window = the previous N slots ('3h' = 12 slots, '45m' = 3):
 --          band = mean +/- threshold * sample standard deviation (at least 4 points)
 --   iqr    window = the same slot on the previous N days ('7d') or on the same weekday of
---          the previous N weeks ('4w'): band = [Q1 - threshold * IQR, Q3 + threshold * IQR],
+--          the previous N weeks ('4w'), each value scaled by the ratio of the 2 hours before
+--          the slot today to the same 2 hours that day (the app grows, a day can be quieter:
+--          the band follows today's level; unscaled where a level is 0 or missing):
+--          band = [Q1 - threshold * IQR, Q3 + threshold * IQR] of the scaled values,
 --          quartiles interpolated linearly (numpy's default; at least 3 points); center = median
 -- A value outside its band is an anomaly only if it also differs from the center by at least
--- min_change (relative) and the rule's volume (a ratio: its denominator; a count: the
+-- min_change (relative), lies on the side the rule watches (direction: below, above, both),
+-- and the rule's volume (a ratio: its denominator; a count: the
 -- band's center) reaches min_volume.
 {%- set last_day = intraday_last_day() %}
 {%- set first_day = intraday_first_day(last_day) %}
@@ -31,6 +35,7 @@ with rules as (
         toFloat64(min_volume) as min_volume,
         toFloat64(min_change) as min_change,
         severity,
+        coalesce(nullIf(direction, ''), 'both') as watched,
         toUInt32OrZero(extract(window, '^([0-9]+)[mhdw]$')) as window_n,
         extract(window, '[mhdw]$') as window_unit
     from {{ ref('alert_rules') }}
@@ -59,15 +64,24 @@ metric_values as (
     where date between {{ first_day }} - 36 and {{ last_day }}
 ),
 
-with_history as (
+with_level as (
+    -- level: the metric summed over the 8 slots (2 hours) before this one
     select
         *,
         groupArrayIf(assumeNotNull(value), value is not null) over recent_slots as recent,
-        groupArrayIf((date, assumeNotNull(value)), value is not null) over same_slot_days as same_slot
+        sumIf(assumeNotNull(value), value is not null) over two_hours_before as level
     from metric_values
     window
         recent_slots as (partition by metric, slice order by slot_start rows between 96 preceding and 1 preceding),
-        same_slot_days as (partition by metric, slice, slot order by toUInt32(date) range between 35 preceding and 1 preceding)
+        two_hours_before as (partition by metric, slice order by toUInt32(slot_start) range between 7200 preceding and 1 preceding)
+),
+
+with_history as (
+    select
+        *,
+        groupArrayIf((date, assumeNotNull(value), level), value is not null) over same_slot_days as same_slot
+    from with_level
+    window same_slot_days as (partition by metric, slice, slot order by toUInt32(date) range between 35 preceding and 1 preceding)
 ),
 
 evaluated as (
@@ -86,9 +100,10 @@ evaluated as (
         r.min_volume as min_volume,
         r.min_change as min_change,
         r.severity as severity,
+        r.watched as watched,
         if(r.method = 'sigma',
             arraySlice(v.recent, greatest(1, toInt64(length(v.recent)) - toInt64(if(r.window_unit = 'h', 4 * r.window_n, intDiv(r.window_n, 15))) + 1)),
-            arrayMap(x -> x.2, arrayFilter(
+            arrayMap(x -> if(x.3 > 0 and v.level > 0, x.2 * v.level / x.3, x.2), arrayFilter(
                 x -> (v.date - x.1) <= if(r.window_unit = 'w', 7 * r.window_n, r.window_n)
                     and (r.window_unit = 'd' or (v.date - x.1) % 7 = 0),
                 v.same_slot))) as history,
@@ -119,7 +134,8 @@ judged as (
             history_points < min_points, 'not_evaluated',
             value is null, 'not_evaluated',
             volume_checked < min_volume, 'not_evaluated',
-            (value < lower or value > upper) and abs(value - center) >= min_change * abs(center), 'outside',
+            ((value < lower and watched != 'above') or (value > upper and watched != 'below'))
+                and abs(value - center) >= min_change * abs(center), 'outside',
             'inside') as status,
         multiIf(value < lower, 'below', value > upper, 'above', '') as direction,
         if(center = 0, null, (value - center) / abs(center)) as change

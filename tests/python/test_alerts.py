@@ -62,7 +62,7 @@ def alerts(endpoint, *args, urls=""):
 def warehouse(endpoint, tmp_path_factory):
     env = dict(os.environ, FEEDSTAR_CH_PORT=str(endpoint.port))
     generated = subprocess.run(
-        [FEEDSTAR, "generate", "--start", "2025-03-03", "--days", "35", "--scale", "0.05", "--seed", "4",
+        [FEEDSTAR, "generate", "--start", "2025-03-03", "--days", "35", "--scale", "0.2", "--seed", "4",
          "--until", f"{DAY}T15:00", "--incident", OUTAGE, "--no-progress"],
         env=env, capture_output=True, text=True, timeout=600)
     assert generated.returncode == 0, generated.stderr
@@ -78,19 +78,22 @@ def receiver():
 
 
 def oracle_feed_views_band(client):
-    """Feed views at 14:00-14:15 of DAY and of the 4 previous Mondays, straight from the events."""
-    counts = dict(client.query(
-        "select toDate(time) d, count() from product.feed_actions where action = 'view'"
-        " and toHour(time) = 14 and toMinute(time) < 15 and toDayOfWeek(time) = 1 group by d").result_rows)
-    history = [counts[d] for d in sorted(counts) if str(d) < DAY][-4:]
-    q1, q3 = np.percentile(history, [25, 75])
-    return counts[max(counts)], q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    """Feed views at 14:00-14:15 of DAY and of the 4 previous Mondays, straight from the events,
+    each Monday's value scaled by the views of 12:00-14:00 that day vs DAY (the rule's level)."""
+    rows = client.query(
+        "select toDate(time) d, countIf(toHour(time) = 14), countIf(toHour(time) in (12, 13))"
+        " from product.feed_actions where action = 'view' and (toHour(time) in (12, 13) or"
+        " (toHour(time) = 14 and toMinute(time) < 15)) and toDayOfWeek(time) = 1 group by d order by d").result_rows
+    (_, value, level), history = rows[-1], rows[-5:-1]
+    assert str(rows[-1][0]) == DAY and len(history) == 4
+    q1, q3 = np.percentile([v * level / lv for _, v, lv in history], [25, 75])
+    return value, q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
 
 
 def test_dry_run_prints_the_anomalies_and_records_nothing(endpoint, warehouse):
     result = alerts(endpoint, "--at", f"{DAY}T14:20", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "[critical] feed_views (all) below its band at 2025-04-07 14:00" in result.stdout
+    assert "[warning] feed_views (all) below its band at 2025-04-07 14:00" in result.stdout
     assert "dry run, nothing sent or recorded" in result.stdout
     assert warehouse.command("select count() from system.tables where name = 'intraday_alert_log'") == 0
 
@@ -103,13 +106,13 @@ def test_each_anomaly_is_delivered_once_with_its_chart(endpoint, warehouse, rece
         "select rule_id, slice from analytics.intraday_alert_bands"
         f" where slot_start = '{DAY} 14:00:00' and status = 'outside'").result_rows
     assert len(receiver.received) == len(expected) >= 2
-    views = [m for m in receiver.received if m["title"].startswith("[critical] feed_views (all) below")]
+    views = [m for m in receiver.received if m["title"].startswith("[warning] feed_views (all) below")]
     assert len(views) == 1
     value, lower, upper = oracle_feed_views_band(warehouse)
     assert value < lower
     body = views[0]["message"]
     assert f"value: {value:,.0f}" in body
-    assert f"band: [{lower:,.0f}, {upper:,.0f}]" in body
+    assert f"band: [{lower:,.0f}, {upper:,.0f}]" in body, (body, lower, upper)
     assert f"dashboard: http://127.0.0.1:8050/today?date={DAY}&metric=feed_views&slice=all" in body
     (image,) = views[0]["attachments"]
     assert base64.b64decode(image["base64"]).startswith(b"\x89PNG\r\n\x1a\n")
@@ -166,3 +169,29 @@ def test_no_target_is_an_error_not_a_silent_drop(endpoint, warehouse):
     result = alerts(endpoint, "--at", f"{DAY}T14:20", urls="")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: no notification target: set FEEDSTAR_NOTIFY_URLS")
+
+
+def test_today_page_serves_the_curves_bands_and_anomalies(endpoint, warehouse):
+    from starlette.testclient import TestClient
+
+    from feedstar import chclient
+    from feedstar.dashboard.app import create_app
+
+    app = create_app(chclient.connection(f"http://default@127.0.0.1:{endpoint.port}/analytics"))
+    with TestClient(app) as client:
+        page = client.get("/today")
+        assert page.status_code == 200 and "/static/today.js" in page.text
+        assert client.get("/static/today.js").status_code == 200
+        body = client.get("/api/today", params={"date": DAY}).json()
+        views = body["metrics"]["feed_views"]
+        value, lower, upper = oracle_feed_views_band(warehouse)
+        assert dict(views["today"])[56] == value                      # 14:00, counted from the events
+        assert len(views["today"]) == 60 and len(views["last_week"]) == 96  # today up to 14:45
+        band = {slot: (lo, hi) for slot, lo, hi in views["band"]}
+        assert band[56] == pytest.approx((lower, upper))
+        assert any(slot == 56 and "feed_views" in rules for slot, _, rules, _ in views["anomalies"])
+        assert "all" in body["slices"] and "os=iOS" in body["slices"]
+        assert client.get("/api/today").json()["date"] == DAY          # default: the newest day
+        bad = client.get("/api/today", params={"date": DAY, "slice": "os=Symbian"})
+        assert bad.status_code == 400 and "os=Symbian" in bad.json()["error"]
+        assert client.get("/api/today", params={"date": "yesterday"}).status_code == 400

@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from feedstar.dashboard import api
+from feedstar.dashboard import api, today
 from feedstar.dashboard.db import MartReader
 from feedstar.dashboard.filters import Options
 from feedstar.dashboard.pages import PAGES
@@ -65,4 +65,5 @@ def create_app(warehouse: Connection) -> Starlette:
     app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1000)], lifespan=lifespan)
     app.state.reader = reader
     app.state.options = OptionsCache(reader)
+    today.install(app)  # /today and /api/today (dashboard/today.py)
     return app
