@@ -18,7 +18,7 @@ export FEEDSTAR_TARGET=local FEEDSTAR_CH_HOST=127.0.0.1 FEEDSTAR_CH_PORT=$port F
 unset FEEDSTAR_CH_PASSWORD_FILE FEEDSTAR_CH_READONLY_PASSWORD_FILE
 
 echo "== 1/3 product database (60 days, scale $scale; kept if already generated)"
-"$bin/feedstar" generate --scale "$scale" --if-absent
+"$bin/feedstar" generate --scale "$scale" --if-absent --until now
 
 echo "== 2/3 dbt build (staging, star schema, snapshot, dashboard marts, tests)"
 "$bin/dbt" build

@@ -37,7 +37,7 @@ def _callback(ctx, until, incident_specs, **params):
         client = open_client(params["url"])
         summary, until_at, incidents = intraday.generate(
             client, plan_given=bool(given), until=until, incident_specs=list(incident_specs),
-            progress=not params["no_progress"],
+            progress=not params["no_progress"], if_absent=params["if_absent"],
             **{name: (params[name] if name in given else None) for name in daily_cli.PLAN_FLAGS})
     except (InvalidOptions, ClickHouseUnreachable) as exc:
         raise click.ClickException(str(exc)) from None

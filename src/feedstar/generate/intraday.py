@@ -7,8 +7,8 @@ partition.  Calling it again with a later T rewrites D whole, so the day grows a
 is ever duplicated; `--append-day` later completes D (the stored plan's last complete day
 is D - 1).
 
-Without plan flags (--start, --days, --scale, --seed, --late-share) and with a data set
-already in `product`, `--until` *extends* it: the stored start, seed, scale and late share
+Without plan flags (--start, --days, --scale, --seed, --late-share), or with --if-absent,
+and with a data set already in `product`, `--until` *extends* it: the stored start, seed, scale and late share
 are kept, the complete days missing since the stored data set are written and day D is
 (re)written up to T.  With plan flags it is a full run of that window plus day D.
 
@@ -74,14 +74,14 @@ def read_state(client) -> tuple[Plan | None, dt.datetime | None, list[Incident]]
 
 
 def generate(client, *, start=None, days=None, scale=None, seed=None, late_share=None, plan_given: bool,
-             until: str | None, incident_specs: list[str], progress: bool = True):
+             until: str | None, incident_specs: list[str], progress: bool = True, if_absent: bool = False):
     """Run `feedstar generate` with --until and/or --incident; returns (run.Summary, until, incidents)."""
     began = time.monotonic()
     new_incidents = [incidents_mod.parse(spec) for spec in incident_specs]
     now = server_now(client)
     until_at = parse_until(until, now) if until is not None else None
     stored, stored_until, stored_incidents = read_state(client)
-    if until_at is not None and stored is not None and not plan_given:
+    if until_at is not None and stored is not None and (not plan_given or if_absent):
         return _extend(client, stored, stored_until, stored_incidents, new_incidents, until_at, progress, began)
 
     options = {"start": start, "scale": scale, "seed": seed, "late_share": late_share}
