@@ -20,7 +20,12 @@ def project(tmp_path_factory):
 
 def dbt(project, endpoint, *args):
     """Run dbt in-process (dbtRunner: dbt's programmatic entry point), saving its start-up per call."""
+    from dbt.adapters.clickhouse import dbclient
     from dbt.cli.main import dbtRunner
+
+    # dbt-clickhouse remembers, per process, which databases it already created; each test
+    # module has its own fresh endpoint, so an in-process run must not trust that memory.
+    dbclient._ensured_databases.clear()
 
     previous = os.environ.get("FEEDSTAR_CH_PORT")
     os.environ["FEEDSTAR_CH_PORT"] = str(endpoint.port)
