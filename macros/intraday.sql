@@ -14,7 +14,7 @@
 {% macro intraday_last_day() -%}
     {%- set day = var('intraday_day', none) -%}
     {%- if day is not none -%}
-        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', day | string) -%}
+        {%- if modules is defined and not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', day | string) -%}
             {{- exceptions.raise_compiler_error(
                 "feedstar: var intraday_day = " ~ day ~ " is not a date; expected 'YYYY-MM-DD'") -}}
         {%- endif -%}

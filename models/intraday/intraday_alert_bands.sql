@@ -6,6 +6,7 @@
     order_by='(date, rule_id, slice, slot_start)',
     tags=['intraday'],
 ) }}
+-- noqa: disable=AL09,LT02,LT09,LT14,ST05,ST09,RF02,PRS
 -- For every slot, metric value and alert rule (seeds/alert_rules.csv) that applies to its
 -- slice: the expected band from the rule's history, whether the value falls outside it,
 -- and why.  The methods (intraday.yml documents them):

@@ -6,6 +6,7 @@
     order_by='(date, slice_kind, slice_value, slot_start)',
     tags=['intraday'],
 ) }}
+-- noqa: disable=AL09,LT02,LT09,LT14,ST05,ST09,RF02,PRS
 -- 15-minute metrics per service, overall ('all') and per os and source: one row per day,
 -- slot and slice, for every slot from 00:00 to the newest slot with data (a slot without
 -- events in a slice seen that day has zeros, not a gap).  Reads the product's raw events
