@@ -1,9 +1,10 @@
 """feedstar_daily: load one logical day into the warehouse, safely re-runnable in any order.
 
 The run that fires at 03:00 UTC on day X loads day X-1 (the start of its data interval;
-see feedstar/orchestration/days.py).  Three tasks:
+see feedstar/orchestration/days.py).  Four tasks:
 
     check_source_arrival -> dbt_build -> publish_run_summary
+                                      -> send_daily_report
 
 * check_source_arrival refuses, without retrying, a day that is not over yet, a day before
   the first source event and a missing Airflow connection; it fails (and retries with
@@ -15,6 +16,8 @@ see feedstar/orchestration/days.py).  Three tasks:
   Facts and marts replace date partitions (`insert_overwrite`), so a retry, a re-run or
   a backfill in any order gives the same tables (the tests check this).
 * publish_run_summary logs the rows each built table holds for D.
+* send_daily_report delivers the morning report of D once (feedstar/orchestration/report_task.py):
+  skipped when no delivery is configured, retried on a delivery failure, never upstream of the load.
 
 Why one `dbt build` task rather than astronomer-cosmos' task per model: each cosmos task
 is a separate dbt invocation that starts Python, loads the adapter and parses the project
@@ -38,7 +41,7 @@ import functools
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from feedstar.orchestration import daily_load
+from feedstar.orchestration import daily_load, report_task
 from feedstar.orchestration.days import LoadRefused
 from feedstar.orchestration.notify import DBT_TASK_ID, on_task_failure
 from feedstar.settings import setting, setting_bool, setting_int
@@ -93,7 +96,14 @@ def feedstar_daily():
     def publish_run_summary(build: dict) -> dict:
         return daily_load.summarize_day(build["day"])
 
-    publish_run_summary(dbt_build(check_source_arrival()))
+    @task(**report_task.task_arguments())
+    def send_daily_report(build: dict) -> dict:
+        conf = get_current_context()["dag_run"].conf
+        return report_task.send_daily_report(build["day"], report_task.wants_force(conf))
+
+    build = dbt_build(check_source_arrival())
+    publish_run_summary(build)
+    send_daily_report(build)
 
 
 feedstar_daily()

@@ -51,6 +51,9 @@ class Harness:
             "FEEDSTAR_DAG_RETRIES": "0",
             "FEEDSTAR_DBT_PROFILES_DIR": dbt_profiles_dir(),  # the tests' own profile (dbt_profile.py)
             "FEEDSTAR_DBT_PROJECT_DIR": REPO_ROOT,  # whatever directory pytest runs from
+            # no report delivery unless a test asks for one
+            "FEEDSTAR_NOTIFY_URLS": "", "FEEDSTAR_NOTIFY_CONFIG": "",
+            "FEEDSTAR_REPORT_LEDGER": str(tmp_path / "report-ledger.json"),
         }
 
     # sources ---------------------------------------------------------------------------
@@ -161,9 +164,10 @@ def test_dag_imports_with_the_expected_tasks_and_policies(harness):
     outcome = harness.dag_runs()  # parse only, no run
     assert outcome["import_errors"] == {}
     dag = outcome["dag"]
-    assert dag["task_ids"] == ["check_source_arrival", "dbt_build", "publish_run_summary"]
-    assert dag["downstream"] == {"check_source_arrival": ["dbt_build"], "dbt_build": ["publish_run_summary"],
-                                 "publish_run_summary": []}
+    assert dag["task_ids"] == ["check_source_arrival", "dbt_build", "publish_run_summary", "send_daily_report"]
+    assert dag["downstream"] == {"check_source_arrival": ["dbt_build"],
+                                 "dbt_build": ["publish_run_summary", "send_daily_report"],
+                                 "publish_run_summary": [], "send_daily_report": []}
     # fires 03:00 UTC; its data interval is the 24 hours before, whose start day is loaded
     assert (dag["timetable"], dag["timetable_cron"], dag["timetable_interval_hours"]) == (
         "CronTriggerTimetable", "0 3 * * *", 24.0)
@@ -174,6 +178,9 @@ def test_dag_imports_with_the_expected_tasks_and_policies(harness):
 def test_dag_run_loads_the_day_before_its_logical_date(harness, first_load):
     run = first_load["first"]["runs"][0]
     assert run["state"] == "success", first_load["first"]["log"][-3000:]
+    # no delivery configured: the report task is skipped, and the run succeeds
+    assert run["tasks"]["send_daily_report"]["state"] == "skipped"
+    assert "no delivery configured" in first_load["first"]["log"]
     assert run["data_interval_start"].startswith("2025-03-04")
     # The arrival check's counts, against a count of the raw events in Python.
     arrival = run["tasks"]["check_source_arrival"]["xcom"]
@@ -325,3 +332,59 @@ def test_failing_model_is_named_to_the_notifier_and_nothing_else_changes(harness
     # the callback's log line names the model first
     assert "feedstar daily load of 2025-03-05 failed in dbt node model.broken.broken_model (error)" in outcome["log"]
     assert harness.checksums() == before
+
+
+@pytest.fixture(scope="module")
+def report_runs(harness, backfills):
+    """The day 03-07 (loaded by `backfills`) run again with a webhook as the report's target."""
+    from webhook import Webhook
+
+    hook = Webhook(fail_first=1)
+    dead = Webhook(fail_first=10**6)
+    try:
+        env = {"FEEDSTAR_NOTIFY_URLS": hook.url, "FEEDSTAR_REPORT_RETRIES": "2",
+               "FEEDSTAR_REPORT_RETRY_DELAY_SECONDS": "0"}
+        date = logical_date_loading(LAST_DAY)
+        first_and_again = harness.dag_runs(date, date, **env)   # a run, then a re-run of the same date
+        after_first = list(hook.posts)
+        forced = harness.dag_runs(date, **env, FEEDSTAR_REPORT_FORCE="true")
+        before_dead = harness.checksums()
+        failing = harness.dag_runs(date, **{**env, "FEEDSTAR_NOTIFY_URLS": dead.url, "FEEDSTAR_REPORT_RETRIES": "1"})
+        return {"runs": first_and_again["runs"], "log": first_and_again["log"], "after_first": after_first,
+                "forced": forced["runs"][0], "posts": list(hook.posts), "failing": failing["runs"][0],
+                "dead_posts": len(dead.posts), "before_dead": before_dead, "after_dead": harness.checksums()}
+    finally:
+        hook.close()
+        dead.close()
+
+
+def test_report_is_delivered_after_one_retry_then_not_again(report_runs):
+    first, again = report_runs["runs"]
+    assert first["state"] == "success", report_runs["log"][-3000:]
+    task = first["tasks"]["send_daily_report"]
+    # the webhook refused the first post: the task failed, was retried, and delivered
+    assert task["state"] == "success" and task["tries"] == 2
+    assert [post.status for post in report_runs["after_first"]] == [500, 200]
+    delivered = report_runs["after_first"][1]
+    assert delivered.title == "feedstar morning report — Fri 07 Mar 2025"
+    assert "- **DAU** " in delivered.message and set(delivered.attachments) == {"dau.png", "ctr_by_os.png",
+                                                                                "messenger.png"}
+    assert all(content[:8] == b"\x89PNG\r\n\x1a\n" for content in delivered.attachments.values())
+    # the re-run of the same date loads again but does not send again
+    assert again["state"] == "success"
+    assert again["tasks"]["send_daily_report"]["xcom"]["sent"] == []
+    assert len(again["tasks"]["send_daily_report"]["xcom"]["already_sent"]) == 1
+
+
+def test_forced_rerun_sends_the_report_again(report_runs):
+    assert report_runs["forced"]["tasks"]["send_daily_report"]["state"] == "success"
+    assert [post.status for post in report_runs["posts"]] == [500, 200, 200]
+
+
+def test_failing_delivery_fails_only_its_task_after_its_retries_and_the_load_stands(report_runs):
+    run = report_runs["failing"]
+    tasks = run["tasks"]
+    assert tasks["send_daily_report"]["state"] == "failed" and tasks["send_daily_report"]["tries"] == 2
+    assert report_runs["dead_posts"] == 2
+    assert (tasks["dbt_build"]["state"], tasks["publish_run_summary"]["state"]) == ("success", "success")
+    assert report_runs["after_dead"] == report_runs["before_dead"]
