@@ -16,6 +16,12 @@ slot's alerts are the rows of intraday_alert_bands with status 'outside': exactl
                   of the evaluated week, and on the incident-free Sunday
 * small incidents the 15% loss (below the rules' min_change): reported, not counted in recall
 
+Measured (2 cores shared with other work, scale 0.5, seeds 1-3; the rules were tuned on
+seed 1's history, seeds 2 and 3 were not looked at): recall 15/15 (100%), every incident
+alerted in its first slot (delay 0 min), false alerts 0.14, 0.14, 0.29 per day (never more
+than 1 in a day; 0-1 on the incident-free Sunday); the 15% incident is never alerted
+(below min_change, by design).  One day at scale 1: 32-36 s (dbt start-up included).
+
 --timing: the intraday build of one day at --timing-scale (8 days generated, first build,
 then the incremental `dbt build --select tag:intraday` of the last day, as the DAG runs it).
 """
