@@ -105,6 +105,7 @@ def test_dbt_command_loads_exactly_one_day_with_its_own_target_path(tmp_path):
     assert json.loads(argv[argv.index("--vars") + 1]) == {"start_date": "2025-03-09", "end_date": "2025-03-09"}
     assert argv[argv.index("--target-path") + 1] == str(tmp_path)
     assert argv[argv.index("--exclude-resource-type") + 1] == "unit_test"
+    assert argv[argv.index("--exclude") + 1] == "tag:intraday"  # the 15-minute models have their own DAG
     assert command.run_results_path == tmp_path / "run_results.json"
 
 

@@ -40,6 +40,8 @@ class DbtCommand:
             # Unit tests check SQL logic on fixed rows, not the day's data: CI runs them, a
             # daily load need not (dbt's advice for production runs).
             "--exclude-resource-type", "unit_test",
+            # The 15-minute models have their own DAG (feedstar_intraday).
+            "--exclude", "tag:intraday",
             "--project-dir", self.project_dir,
             "--profiles-dir", self.profiles_dir,
             "--target", self.target,
