@@ -75,7 +75,7 @@ final as (
             '{{ "feed_actions" if relation == "feed" else "message_actions" }}' as source_table,
             {{ relation }}_days.event_date as event_date,
             {{ relation }}_days.staged_rows as staged_rows,
-            toUInt64(coalesce({{ relation }}_duplicates.duplicate_rows, 0)) as duplicate_rows
+            toInt64(coalesce({{ relation }}_duplicates.duplicate_rows, 0)) as duplicate_rows
         from {{ relation }}_days
         left join {{ relation }}_duplicates on {{ relation }}_days.event_date = {{ relation }}_duplicates.event_date
         {{ 'union all' if not loop.last }}
