@@ -43,7 +43,7 @@
     {%- if model is not defined or model is none or config is not defined -%}
         {{- return(false) -}}
     {%- endif -%}
-    {{- return(config.get('materialized') == 'incremental'
+    {{- return(config.get('materialized') in ['incremental', 'distributed_incremental']
                and config.get('incremental_strategy') == 'insert_overwrite') -}}
 {%- endmacro %}
 

@@ -22,7 +22,7 @@
             order by partition_id
         {%- endset -%}
         {%- for row in run_query(stale).rows -%}
-            {%- do run_query("alter table " ~ this ~ " drop partition id '" ~ row[0] ~ "'") -%}
+            {%- do run_query(feedstar_alter_table(this) ~ " drop partition id '" ~ row[0] ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
@@ -38,7 +38,7 @@
         nothing on a full build (the table was just built from the days that exist).
     -#}
     {%- if is_incremental() and load_window().is_set -%}
-        delete from {{ this }}
+        {{ feedstar_delete_from(this) }}
         where
             first_seen_date >= {{ load_window_start() }}
             and user_id not in (

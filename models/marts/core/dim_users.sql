@@ -16,7 +16,7 @@
     order_by='user_id',
     post_hook=[
         "{{ delete_vanished_users(ref('int_user_daily_attributes')) }}",
-        "optimize table {{ this }} final",
+        "{{ feedstar_optimize_final() }}",
     ],
     on_schema_change='fail',
 ) }}
