@@ -1,0 +1,227 @@
+"""Benchmark: history and scale -- full builds in bounded memory, a day's load that costs a day.
+
+    python -m bench.bench_scale [--only year,scale5,day60,day30] [--max-query-memory 6000000000]
+
+Each data set gets its own embedded endpoint on a throwaway directory (stopped at the end):
+
+  year    365 days at scale 1       full build figures + one more day as the DAG loads it
+  scale5  60 days at scale 5        full build figures + one more day
+  day60   60 days at scale 1        full build + one more day: the day's share of the build
+  day30   30 days at scale 1        one more day on 30 days of history (the year's baseline)
+
+For each: generation time; full `dbt build` wall time, ClickHouse time and raw events/s; the
+top 10 models by time; the endpoint's peak RSS during the build (VmHWM, reset after the data
+is generated); disk bytes per raw event of the source (`product`) and of the warehouse
+(`analytics`); partitions per table.  Then one more day (`feedstar generate --append-day`) is
+loaded as the Airflow DAG does (`dbt build --vars '{start_date: D}' --exclude-resource-type
+unit_test`, one dbt thread): its wall time, split into ClickHouse time (the summed time of every SQL
+statement dbt sent, from dbt's JSON log) and dbt's own overhead, with the ClickHouse time per
+model.
+
+Targets (printed with the figures):
+  - one day's ClickHouse time <= 5% of the full build's ClickHouse time (day60);
+  - one day's ClickHouse time with 365 days of history <= 1.2x the same with 30 days (year/day30);
+  - full build >= 1M raw events/s at scale 1 (year), and at scale 5 not lower (scale5);
+  - the full build completes with the endpoint's peak RSS <= 6 GiB (year, scale5).
+
+Each query is capped by dbt's profile (`custom_settings`: max_memory_usage, external GROUP BY /
+ORDER BY over half of it), so a run can never take the machine down.  Takes ~30 min on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.bench_generate import start_endpoint
+from feedstar.chclient import get_client
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+START = dt.date(2025, 1, 1)
+DATA_SETS = {"year": (365, 1.0), "scale5": (60, 5.0), "day60": (60, 1.0), "day30": (30, 1.0)}
+FULL_BUILD = {"year", "scale5", "day60"}
+GIB = 1024 ** 3
+# dbt-clickhouse logs every statement's round trip as "SQL status: OK in 0.51 seconds"
+SQL_STATUS = re.compile(r"SQL status: .* in ([0-9.]+) seconds")
+
+PROFILE = """feedstar:
+  target: bench
+  outputs:
+    bench:
+      type: clickhouse
+      driver: http
+      host: 127.0.0.1
+      port: {port}
+      user: default
+      password: ""
+      schema: analytics
+      secure: false
+      threads: 4
+      connect_timeout: 10
+      send_receive_timeout: 1800
+      custom_settings:
+        max_memory_usage: {memory}
+        max_bytes_before_external_group_by: {spill}
+        max_bytes_before_external_sort: {spill}
+"""
+
+
+class Run:
+    """One dbt invocation's wall time, and per node the seconds of its SQL statements."""
+
+    def __init__(self, wall: float, log_path: str, results_path: str):
+        self.wall = wall
+        self.sql = collections.Counter()
+        for line in open(log_path):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            message = event.get("data", {}).get("base_msg", "")
+            status = SQL_STATUS.match(message) if isinstance(message, str) else None
+            if status:
+                node = (event["data"].get("node_info") or {}).get("unique_id") or "(no node)"
+                self.sql[node] += float(status.group(1))
+        self.nodes = {r["unique_id"]: r["execution_time"] for r in json.load(open(results_path))["results"]}
+
+    @property
+    def clickhouse(self) -> float:
+        return sum(self.sql.values())
+
+
+def dbt(port: int, work: str, command: str, *args: str) -> Run:
+    env = dict(os.environ, DBT_PROFILES_DIR=work, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    logs = os.path.join(work, "logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    cmd = [os.path.join(BIN, "dbt"), command, "--project-dir", ROOT, "--target-path",
+           os.path.join(work, "target"), "--log-path", logs, "--log-format-file", "json",
+           "--log-level-file", "debug", *args]
+    began = time.perf_counter()
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    if result.returncode != 0:
+        sys.exit(f"bench: dbt {command} failed:\n{result.stdout[-4000:]}")
+    return Run(wall, os.path.join(logs, "dbt.log"), os.path.join(work, "target", "run_results.json"))
+
+
+def peak_rss(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def reset_peak_rss(pid: int) -> None:
+    with open(f"/proc/{pid}/clear_refs", "w") as handle:  # 5: reset the peak RSS (Linux >= 4.0)
+        handle.write("5")
+
+
+def short(node: str) -> str:
+    return node.split(".")[-1] if node.startswith("model.") else node.split(".", 1)[-1]
+
+
+def report_sizes(client, events: int) -> None:
+    rows = client.query("select database, sum(bytes_on_disk) from system.parts where active "
+                        "and database in ('product', 'analytics') group by database").result_rows
+    sizes = dict(rows)
+    print(f"  disk bytes per raw event: source {sizes.get('product', 0) / events:.1f}, "
+          f"warehouse {sizes.get('analytics', 0) / events:.1f}")
+    parts = client.query("select table, uniqExact(partition), count() from system.parts where active "
+                         "and database = 'analytics' group by table order by table").result_rows
+    print("  partitions (parts) per table: " + ", ".join(f"{t} {p} ({n})" for t, p, n in parts))
+
+
+def one_data_set(name: str, args) -> dict:
+    days, scale = DATA_SETS[name]
+    base = tempfile.mkdtemp(prefix=f"bench-scale-{name}-")
+    work = os.path.join(base, "work")
+    os.makedirs(work)
+    process, url = start_endpoint(os.path.join(base, "data"))
+    port = int(url.rsplit(":", 1)[1])
+    with open(os.path.join(work, "profiles.yml"), "w") as handle:
+        handle.write(PROFILE.format(port=port, memory=args.max_query_memory, spill=args.max_query_memory // 2))
+    figures = {}
+    try:
+        client = get_client(url)
+        began = time.perf_counter()
+        subprocess.run([os.path.join(BIN, "feedstar"), "generate", "--start", START.isoformat(), "--days",
+                        str(days), "--scale", str(scale), "--url", url, "--no-progress"], check=True)
+        generation = time.perf_counter() - began
+        events = client.query("select (select count() from product.feed_actions) "
+                              "+ (select count() from product.message_actions)").result_rows[0][0]
+        print(f"{name}: {days} days at scale {scale}: {events:,} raw events, generated in {generation:.0f} s")
+        last = START + dt.timedelta(days=days - 1)
+        if name in FULL_BUILD:
+            reset_peak_rss(process.pid)
+            full = dbt(port, work, "build")
+            figures["full_clickhouse"] = full.clickhouse
+            figures["events_per_second"] = events / full.wall
+            figures["peak_rss"] = peak_rss(process.pid)
+            print(f"  full dbt build: {full.wall:.0f} s wall, ClickHouse {full.clickhouse:.0f} s, "
+                  f"{events / full.wall:,.0f} raw events/s; endpoint peak RSS {figures['peak_rss'] / GIB:.2f} GiB")
+            models = [(n, s) for n, s in full.nodes.items() if n.startswith("model.")]
+            top = sorted(models, key=lambda item: -item[1])[:10]
+            print("  top 10 models by time: " + ", ".join(f"{short(n)} {s:.1f} s" for n, s in top))
+            report_sizes(client, events)
+        else:  # only the history matters: load it in one backfill of the models
+            dbt(port, work, "build", "--vars", f"{{start_date: {START}, end_date: {last}}}",
+                "--exclude-resource-type", "unit_test")
+        subprocess.run([os.path.join(BIN, "feedstar"), "generate", "--append-day", "--url", url, "--no-progress"],
+                       check=True, capture_output=True)
+        day = last + dt.timedelta(days=1)
+        # one thread, so that ClickHouse time + dbt overhead = wall (the DAG's 4 threads overlap them)
+        daily = dbt(port, work, "build", "--vars", f"{{start_date: {day}}}", "--exclude-resource-type", "unit_test",
+                    "--threads", "1")
+        figures["day_clickhouse"] = daily.clickhouse
+        print(f"  one more day ({day}, as the DAG loads it): {daily.wall:.1f} s wall = ClickHouse "
+              f"{daily.clickhouse:.1f} s + dbt overhead {daily.wall - daily.clickhouse:.1f} s")
+        models = sorted(((n, s) for n, s in daily.sql.items() if n.startswith("model.")), key=lambda item: -item[1])
+        print("  ClickHouse time per model: " + ", ".join(f"{short(n)} {s:.2f} s" for n, s in models))
+        tests = sum(s for n, s in daily.sql.items() if n.startswith("test."))
+        print(f"  data tests' ClickHouse time: {tests:.2f} s; other statements: "
+              f"{daily.sql.get('(no node)', 0.0):.2f} s")
+    finally:
+        process.terminate()
+        process.wait(120)
+        shutil.rmtree(base, ignore_errors=True)
+    return figures
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(DATA_SETS), help="comma-separated data sets to run")
+    parser.add_argument("--max-query-memory", type=int, default=6_000_000_000)
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(DATA_SETS))
+    if unknown:
+        sys.exit(f"bench: unknown data set(s) {unknown}; choose from {sorted(DATA_SETS)}")
+    results = {name: one_data_set(name, args) for name in chosen}
+    print("targets:")
+    if "day60" in results:
+        share = results["day60"]["day_clickhouse"] / results["day60"]["full_clickhouse"]
+        print(f"  one day / full build, ClickHouse time, 60 days at scale 1: {share:.1%} (target <= 5%)")
+    if "year" in results and "day30" in results:
+        ratio = results["year"]["day_clickhouse"] / results["day30"]["day_clickhouse"]
+        print(f"  one day on 365 / on 30 days of history, ClickHouse time: {ratio:.2f}x (target <= 1.2x)")
+    for name in ("year", "scale5"):
+        if name in results:
+            print(f"  {name}: full build {results[name]['events_per_second']:,.0f} raw events/s "
+                  f"(target >= 1,000,000), peak RSS {results[name]['peak_rss'] / GIB:.2f} GiB (target <= 6)")
+    if "year" in results and "scale5" in results:
+        ok = results["scale5"]["events_per_second"] >= results["year"]["events_per_second"]
+        print(f"  scale 5 throughput not lower than scale 1: {'yes' if ok else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
