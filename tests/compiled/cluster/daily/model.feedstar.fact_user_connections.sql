@@ -1,0 +1,97 @@
+create database if not exists `analytics`
+    ON CLUSTER "feedstar"
+        ENGINE Atomic
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_view_tmp`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_tmp`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+create or replace view `analytics`.`fact_user_connections__dbt_view_tmp`
+    ON CLUSTER "feedstar"
+  as (
+with messages as (
+    select * from `analytics`.`stg_message_actions`
+    where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
+),
+final as (
+    select
+        event_date as date,
+        sender_id,
+        receiver_id,
+        toUInt32(count()) as messages_count
+    from messages
+    group by event_date, sender_id, receiver_id
+)
+select * from final
+            -- settings_section
+            SETTINGS max_partitions_per_insert_block=0
+  )
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_distributed_new_data`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+create database if not exists `analytics`
+    ON CLUSTER "feedstar"
+        ENGINE Atomic
+;
+create table `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+    ON CLUSTER "feedstar"  (
+      date Date, sender_id UInt32, receiver_id UInt32, messages_count UInt32
+  )
+  engine = ReplicatedMergeTree('/clickhouse/tables/{uuid}/{shard}', '{replica}')
+  order by ((date, sender_id, receiver_id))
+  partition by (date)
+                    -- end_of_sql
+;
+create or replace table `analytics`.`fact_user_connections__dbt_distributed_new_data`
+    ON CLUSTER "feedstar"  as `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+    ENGINE = Distributed('feedstar', 'analytics', 'fact_user_connections__dbt_new_data_<invocation>', cityHash64(sender_id))
+;
+insert into `analytics`.`fact_user_connections__dbt_distributed_new_data`
+        ("date", "sender_id", "receiver_id", "messages_count")
+with messages as (
+    select * from `analytics`.`stg_message_actions`
+    where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
+),
+final as (
+    select
+        event_date as date,
+        sender_id,
+        receiver_id,
+        toUInt32(count()) as messages_count
+    from messages
+    group by event_date, sender_id, receiver_id
+)
+select * from final
+            -- settings_section
+            SETTINGS max_partitions_per_insert_block=0
+;
+alter table `analytics`.`fact_user_connections_local`
+    ON CLUSTER "feedstar"
+                replace partition id '20250302'
+                from `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+                settings allow_replace_partition_from_empty_source = 1
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_distributed_new_data`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+    ON CLUSTER "feedstar"
+    SYNC
+;
+alter table `analytics`.`fact_user_connections_local` on cluster "feedstar" drop partition id '20250301'
+;

@@ -1,0 +1,58 @@
+drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+;
+create table `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+  engine = MergeTree()
+        order by ((date, sender_id, receiver_id))
+        partition by (date)
+                    -- end_of_sql
+                    SETTINGS replicated_deduplication_window='0'
+          empty
+          as (
+with messages as (
+    select * from `analytics`.`stg_message_actions`
+    where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
+),
+final as (
+    select
+        event_date as date,
+        sender_id,
+        receiver_id,
+        toUInt32(count()) as messages_count
+    from messages
+    group by event_date, sender_id, receiver_id
+)
+select * from final
+          )
+            -- settings_section
+            SETTINGS max_partitions_per_insert_block=0
+;
+insert into `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+        ("date", "sender_id", "receiver_id", "messages_count")
+with messages as (
+    select * from `analytics`.`stg_message_actions`
+    where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
+),
+final as (
+    select
+        event_date as date,
+        sender_id,
+        receiver_id,
+        toUInt32(count()) as messages_count
+    from messages
+    group by event_date, sender_id, receiver_id
+)
+select * from final
+            -- settings_section
+            SETTINGS max_partitions_per_insert_block=0
+;
+alter table `analytics`.`fact_user_connections`
+                replace partition id '20250302'
+                from `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+                settings allow_replace_partition_from_empty_source = 1
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_distributed_new_data`
+;
+drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+;
+alter table `analytics`.`fact_user_connections` drop partition id '20250301'
+;
