@@ -62,7 +62,8 @@ SETTINGS = {
     # -- dbt -----------------------------------------------------------------------------------
     "dbt_target": Setting(
         "FEEDSTAR_TARGET", "local",
-        "dbt target: local (embedded endpoint defaults) or prod (a ClickHouse server: HTTPS, port 8443)"),
+        "dbt target: local (embedded endpoint defaults), prod (a ClickHouse server: HTTPS, port 8443) "
+        "or cluster (prod's defaults on a named cluster, docs/production.md)"),
     "dbt_project_dir": Setting(
         "FEEDSTAR_DBT_PROJECT_DIR", "",
         "the dbt project (default: the nearest directory holding dbt_project.yml, from the current one up)"),
@@ -95,7 +96,7 @@ SETTINGS = {
         "true = the scheduler creates the missed runs since start_date"),
     "source_database": Setting(
         "FEEDSTAR_SOURCE_DATABASE", "product",
-        "database holding feed_actions and message_actions (the DAG's arrival check)"),
+        "database holding feed_actions and message_actions (the models' sources and the DAG's arrival check)"),
     "retries": Setting(
         "FEEDSTAR_DAG_RETRIES", "3",
         "retries per task (the arrival check waits for late data this way)"),
