@@ -3,7 +3,13 @@
 Each day is written to `_*_stage` and moved with `REPLACE PARTITION`, so a re-run replaces
 the day, never appends, and a run killed mid-way leaves every day of each table either old
 or new, never partial (a killed full run with a new seed can leave old and new days side by
-side; re-run it to finish).  `--late-share`: the last day present holds back that share of its events; they
+side; re-run it to finish).  The data set's parameters (`_generate_meta`) are written last,
+in a stage table swapped in with `EXCHANGE TABLES`: that swap is the run's commit.  A run
+killed before it left the old parameters in place, so the same command run again does the
+same work (an `--append-day` appends the same day again, it does not skip one); every
+statement after it only reads.  The stage tables are emptied before the commit (the meta
+stage keeps the previous parameters until the next run).  `--late-share`: the last day
+present holds back that share of its events; they
 are added (the day is rebuilt complete) when the next day is generated or appended.
 """
 
@@ -85,11 +91,11 @@ def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, prog
         client.command(f"truncate table product.{stage}")
     if only_days is None:
         _drop_days_outside(client, plan)
-    _write_meta(client, plan)
     counts = {
         table: int(client.command(f"select count() from product.{table}"))
         for table in schema.SOURCE_TABLES
     }
+    _write_meta(client, plan)  # the commit: nothing after it writes
     return Summary(plan, days, counts["feed_actions"], counts["message_actions"], users,
                    time.monotonic() - began)
 
@@ -107,6 +113,9 @@ def _build_users(client, plan: Plan) -> int:
     client.command(users_sql.USERS_SQL, parameters=users_sql.users_params(plan.start, plan.end, plan.scale, plan.seed))
     # Swap atomically: readers see the old users or the new ones, never a mix.
     client.command("exchange tables product._users_stage and product._users")
+    # The stage now holds the previous users: empty it, so that what is stored does not
+    # depend on how many runs came before (a killed run's re-run leaves the same tables).
+    client.command("truncate table product._users_stage")
     return int(client.command("select count() from product._users"))
 
 
@@ -139,7 +148,16 @@ def _drop_days_outside(client, plan: Plan) -> None:
             client.command(f"alter table product.{table} {drops}")
 
 
+META_STAGE = "_generate_meta_stage"
+
+
 def _write_meta(client, plan: Plan) -> None:
-    client.command("truncate table product._generate_meta")
-    client.insert("product._generate_meta", [[plan.start, plan.end, plan.seed, plan.scale, plan.late_share]],
+    """Replace the stored parameters in one step: built in a stage table of the same shape
+    (columns other modules added included), then swapped in with EXCHANGE TABLES.  A kill
+    at any point leaves the old parameters or the new ones, never none (a TRUNCATE then
+    INSERT killed in between left an empty table, and --append-day refused to run)."""
+    client.command(f"drop table if exists product.{META_STAGE}")
+    client.command(f"create table product.{META_STAGE} as product._generate_meta")
+    client.insert(f"product.{META_STAGE}", [[plan.start, plan.end, plan.seed, plan.scale, plan.late_share]],
                   column_names=["start", "last_day", "seed", "scale", "late_share"])
+    client.command(f"exchange tables product.{META_STAGE} and product._generate_meta")

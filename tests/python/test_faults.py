@@ -1,0 +1,85 @@
+"""Crashes lose nothing: the CI subset of the fault-injection matrix, and the endpoint's
+restart after a crash and `feedstar serve --check`.
+
+The harness (test_faults_harness.py) kills the client or the endpoint at a chosen statement
+of a job, restarts what it killed, re-runs the same command and compares every table of
+`analytics` and `product` with an uninterrupted run of the same command from the same
+saved state.  Here a few moments a person is most likely to hit, picked by what the
+statement does (so they follow the models when those change); the full matrix
+(>= 20 moments x 5 jobs x 2 victims) is `python -m bench.bench_faults`.  The endpoint's own
+restart and `feedstar serve --check`: test_faults_endpoint.py; a full disk:
+test_faults_disk.py.
+
+    pytest -m faults tests/python
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_faults_harness import JOBS, FaultHarness, Moment
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory):
+    harness = FaultHarness(str(tmp_path_factory.mktemp("faults")))
+    try:
+        harness.prepare()
+        yield harness
+    finally:
+        harness.close()
+
+
+def find(harness, job: str, kind: str, text: str, offset: int = 0) -> int:
+    """Index of the first statement of the job's clean run of `kind` whose text has `text`."""
+    statements, _ = harness.reference(JOBS[job])
+    for statement in statements:
+        if statement.kind == kind and text in statement.text:
+            return statement.index + offset
+    raise AssertionError(f"no {kind} statement with {text!r} in the clean {job}: "
+                         f"{[s.text[:120] for s in statements if s.kind == kind]}")
+
+
+def assert_recovered(cycle):
+    assert cycle.landed.split(" ")[0] in ("before", "during", "answered"), cycle.landed
+    assert cycle.recovered, f"{cycle.job} / {cycle.victim} at {cycle.moment} ({cycle.statement}):\n" + \
+        "\n".join(cycle.problems)
+
+
+def test_append_day_killed_as_its_parameters_are_written(harness):
+    # The parameters were replaced by TRUNCATE then INSERT: killed in between, the data set
+    # had none and `--append-day` refused to run again.  The first statement that writes
+    # them, answered, then the generator dies.
+    statements, _ = harness.reference(JOBS["append day"])
+    index = next(s.index for s in statements if "_generate_meta" in s.text and s.kind in ("ddl", "insert", "swap"))
+    assert_recovered(harness.cycle(JOBS["append day"], "client", Moment(index, "answered")))
+
+
+def test_append_day_endpoint_killed_inside_the_stage_insert(harness):
+    index = find(harness, "append day", "insert", "_message_actions_stage")
+    assert_recovered(harness.cycle(JOBS["append day"], "endpoint", Moment(index, "during")))
+
+
+def test_daily_load_endpoint_killed_after_a_partition_swap_before_the_post_hook(harness):
+    index = find(harness, "daily load", "swap", "model.feedstar.fact_daily_feed")
+    cycle = harness.cycle(JOBS["daily load"], "endpoint", Moment(index, "answered"))
+    assert_recovered(cycle)
+    assert "recovered from an unclean stop: the pid file named process" in harness.endpoint.log()
+
+
+def test_daily_load_dbt_killed_between_dim_users_insert_and_its_optimize(harness):
+    index = find(harness, "daily load", "merge", "model.feedstar.dim_users")
+    assert_recovered(harness.cycle(JOBS["daily load"], "client", Moment(index, "before")))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "dbt-clickhouse's insert_overwrite builds a model's new partitions in "
+    "`<model>__dbt_new_data_<invocation id>`: a run killed (or failed) before it drops that "
+    "table leaves it behind, and the re-run, with another invocation id, never drops it. To "
+    "be fixed in the dbt project (e.g. an on-run-start clean-up of such tables older than "
+    "any running load); then this test passes and the mark goes"))
+def test_daily_load_dbt_killed_between_a_partition_swap_and_the_new_data_drop(harness):
+    # After the swap: the new-data table holds the day's rows and is dropped next.
+    moment = Moment(-1, "before", match="drop table if exists `analytics`.`fact_daily_feed__dbt_distributed_new_data`")
+    assert_recovered(harness.cycle(JOBS["daily load"], "client", moment))
