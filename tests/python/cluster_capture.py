@@ -122,12 +122,14 @@ def target_profile(directory: str, target: str) -> str:
     return directory
 
 
-def target_env(endpoint, profiles_dir: str) -> dict:
-    """The fake profile's environment: every target pointed at the test's embedded endpoint."""
+def target_env(endpoint, profiles_dir: str, password: str, source_database: str) -> dict:
+    """The fake profile's environment: every target pointed at the test's embedded endpoint
+    (plain HTTP: it has no TLS), with its password, the sources in `source_database`."""
     return {"DBT_PROFILES_DIR": profiles_dir, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "FEEDSTAR_CH_HOST": endpoint.host, "FEEDSTAR_CH_PORT": str(endpoint.port),
-            "FEEDSTAR_CH_SECURE": "false", "FEEDSTAR_CH_CLUSTER": CLUSTER_NAME,
-            "FEEDSTAR_CH_DATABASE": "analytics", "FEEDSTAR_SOURCE_DATABASE": "product"}
+            "FEEDSTAR_CH_SECURE": "false", "FEEDSTAR_CH_PASSWORD": password,
+            "FEEDSTAR_CH_CLUSTER": CLUSTER_NAME, "FEEDSTAR_CH_DATABASE": "analytics",
+            "FEEDSTAR_SOURCE_DATABASE": source_database}
 
 
 def keep_sources(client) -> None:
@@ -144,27 +146,31 @@ def normalized(sql: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def run_target(endpoint, work_dir: str, target: str, project_dir: str = REPO) -> dict[str, dict[str, list[str]]]:
-    """RUNS on `target`: {run name: {node id: [statement, ...]}}, the statements that change
-    the warehouse, normalized, in the order dbt sent them for each node."""
+def run_target(endpoint, work_dir: str, target: str, password: str = "", source_database: str = "product",
+               project_dir: str = REPO, runs: tuple = RUNS) -> dict[str, dict[str, list[str]]]:
+    """RUNS on `target`, the sources (keep_sources' copy) in `source_database`: {run name:
+    {node id: [statement, ...]}}, the statements that change the warehouse, normalized, in
+    the order dbt sent them for each node."""
     import json
 
     import yaml
     from dbt.adapters.clickhouse import dbclient
 
-    client = endpoint.client()
+    client = endpoint.client(password=password)
     client.command("DROP DATABASE IF EXISTS analytics SYNC")
     client.command("CREATE DATABASE analytics")  # a cluster target would CREATE ... ON CLUSTER
+    client.command(f"CREATE DATABASE IF NOT EXISTS {source_database}")
     for table in SOURCES:
-        client.command(f"TRUNCATE TABLE product.{table}")
-        client.command(f"INSERT INTO product.{table} SELECT * FROM product_pristine.{table}")
+        client.command(f"CREATE TABLE IF NOT EXISTS {source_database}.{table} AS product_pristine.{table}")
+        client.command(f"TRUNCATE TABLE {source_database}.{table}")
+        client.command(f"INSERT INTO {source_database}.{table} SELECT * FROM product_pristine.{table}")
     dbclient._ensured_databases.clear()
-    env = target_env(endpoint, target_profile(os.path.join(work_dir, "profile"), target))
-    runs = {}
-    for name, command, variables in RUNS:
+    env = target_env(endpoint, target_profile(os.path.join(work_dir, "profile"), target), password, source_database)
+    recorded_runs = {}
+    for name, command, variables in runs:
         if name == "daily":
             for table in SOURCES:
-                client.command(f"ALTER TABLE product.{table} DELETE WHERE toDate(time) = '{FIRST_DAY}'",
+                client.command(f"ALTER TABLE {source_database}.{table} DELETE WHERE toDate(time) = '{FIRST_DAY}'",
                                settings={"mutations_sync": 2})
         args = [*command, "--project-dir", project_dir, "--target-path", os.path.join(work_dir, "target"),
                 "--log-path", os.path.join(work_dir, "logs"),
@@ -183,8 +189,8 @@ def run_target(endpoint, work_dir: str, target: str, project_dir: str = REPO) ->
             # probe, once per process), not a model's
             if node != "-" and CHANGING.match(sql):
                 per_node.setdefault(node, []).append(normalized(sql))
-        runs[name] = {node: per_node[node] for node in sorted(per_node)}
-    return runs
+        recorded_runs[name] = {node: per_node[node] for node in sorted(per_node)}
+    return recorded_runs
 
 
 def snapshot_files(runs: dict) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Every target's SQL, as dbt-clickhouse sends it, snapshotted and parsed by ClickHouse's parser.
 
-One endpoint, two generated days; for each target of profiles.yml.example (`local`, `prod`,
+One endpoint with a password, two generated days; for each target of profiles.yml.example (`local`, `prod`,
 `cluster`) the whole project is built, then the second day loaded after the first day's source
 rows vanished, so every model, materialization step and post-hook renders its statements
 (`dbt compile` alone would not render the DDL or the hooks).
@@ -19,8 +19,9 @@ import subprocess
 import sys
 
 import pytest
-from cluster_capture import (CLUSTER_NAME, FIRST_DAY, SNAPSHOTS, TARGETS, keep_sources, run_target,
+from cluster_capture import (CLUSTER_NAME, FIRST_DAY, RUNS, SNAPSHOTS, TARGETS, keep_sources, run_target,
                              snapshot_files)
+from endpoint import start_endpoint
 
 FEEDSTAR = os.path.join(os.path.dirname(sys.executable), "feedstar")
 # docs/production.md: the sharded tables and their keys; every other table is whole on every node
@@ -37,14 +38,29 @@ DROPPED_BY_HOOK = ["fact_daily_feed", "fact_daily_messenger", "fact_user_connect
                    "int_user_daily_attributes"]
 
 
+PASSWORD = "targets-sql-secret"
+# the cluster's sources are in another database than the default `product`: FEEDSTAR_SOURCE_DATABASE
+SOURCE_DATABASE = {"local": "product", "prod": "product", "cluster": "events"}
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    server = start_endpoint(str(tmp_path_factory.mktemp("endpoint") / "data"), env={"FEEDSTAR_PASSWORD": PASSWORD})
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module")
 def statements(endpoint, tmp_path_factory):
     subprocess.run([FEEDSTAR, "generate", "--start", FIRST_DAY, "--days", "2", "--scale", "0.001",
                     "--seed", "5", "--url", endpoint.url, "--no-progress"],
-                   check=True, capture_output=True, timeout=300)
-    keep_sources(endpoint.client())
+                   check=True, capture_output=True, timeout=300, env={**os.environ, "FEEDSTAR_CH_PASSWORD": PASSWORD})
+    keep_sources(endpoint.client(password=PASSWORD))
     work = tmp_path_factory.mktemp("targets_sql")
-    return {target: run_target(endpoint, str(work / target), target) for target in TARGETS}
+    # prod: the first build only (its statements are local's; the daily run would add CI time)
+    return {target: run_target(endpoint, str(work / target), target, PASSWORD, SOURCE_DATABASE[target],
+                               runs=RUNS[:1] if target == "prod" else RUNS)
+            for target in TARGETS}
 
 
 def canonical(client, sql: str) -> str:
@@ -57,7 +73,7 @@ def canonical(client, sql: str) -> str:
 @pytest.fixture(scope="module")
 def parsed(endpoint, statements):
     """{target: [(run, node, canonical statement)]} -- every recorded statement parsed."""
-    client = endpoint.client()
+    client = endpoint.client(password=PASSWORD)
     return {target: [(run, node, canonical(client, sql))
                      for run, nodes in runs.items() for node, sqls in nodes.items() for sql in sqls]
             for target, runs in statements.items()}
@@ -83,7 +99,7 @@ def test_snapshots_unchanged(statements, target):
 
 def test_local_and_prod_send_the_same_sql(statements):
     # prod differs from local in its connection only (TLS, verify, port, credentials)
-    assert statements["prod"] == statements["local"]
+    assert statements["prod"] == {"build": statements["local"]["build"]}
 
 
 @pytest.mark.parametrize("target", ["local", "prod"])
@@ -143,3 +159,12 @@ def test_cluster_maintenance_names_the_local_tables(parsed):
         assert f"ALTER TABLE analytics.{table}_local ON CLUSTER {CLUSTER_NAME} (DROP PARTITION ID '{day}')" in on_cluster
     assert any(sql.startswith(f"DELETE FROM analytics.dim_users ON CLUSTER {CLUSTER_NAME} WHERE") for sql in on_cluster)
     assert f"OPTIMIZE TABLE analytics.dim_users ON CLUSTER {CLUSTER_NAME} FINAL" in on_cluster
+
+
+def test_sources_come_from_the_source_database(parsed):
+    # FEEDSTAR_SOURCE_DATABASE moves every read of the sources; nothing names the default
+    for target in TARGETS:
+        database = SOURCE_DATABASE[target]
+        reads = [sql for _, _, sql in parsed[target] if f"{database}.feed_actions" in sql]
+        assert reads, target
+    assert not [sql for _, _, sql in parsed["cluster"] if re.search(r"\bproduct\.", sql)]

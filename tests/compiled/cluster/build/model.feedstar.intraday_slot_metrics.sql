@@ -23,7 +23,7 @@ with events as (
         action = 'like' as is_like,
         os,
         source
-    from `product`.`feed_actions`
+    from `events`.`feed_actions`
     where toDate(time) between toDate('2025-03-02') - 36 and toDate('2025-03-02')
         and user_id != 0 and post_id != 0 and action in ('view', 'like')
     union all
@@ -36,7 +36,7 @@ with events as (
         0 as is_like,
         os,
         source
-    from `product`.`message_actions`
+    from `events`.`message_actions`
     where toDate(time) between toDate('2025-03-02') - 36 and toDate('2025-03-02')
         and user_id != 0 and receiver_id != 0
 ),
@@ -110,7 +110,7 @@ with events as (
         action = 'like' as is_like,
         os,
         source
-    from `product`.`feed_actions`
+    from `events`.`feed_actions`
     where toDate(time) between toDate('2025-03-02') - 36 and toDate('2025-03-02')
         and user_id != 0 and post_id != 0 and action in ('view', 'like')
     union all
@@ -123,7 +123,7 @@ with events as (
         0 as is_like,
         os,
         source
-    from `product`.`message_actions`
+    from `events`.`message_actions`
     where toDate(time) between toDate('2025-03-02') - 36 and toDate('2025-03-02')
         and user_id != 0 and receiver_id != 0
 ),

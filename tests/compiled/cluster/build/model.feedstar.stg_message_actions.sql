@@ -5,7 +5,7 @@ create or replace view `analytics`.`stg_message_actions`
 -- Attributes are the sender's.  Rows that break a rule in macros/source_rules.sql are left
 -- out here and counted in stg_source_quality; exact duplicates are kept and counted.
 with source as (
-    select * from `product`.`message_actions`
+    select * from `events`.`message_actions`
 ),
 valid as (
     select * from source

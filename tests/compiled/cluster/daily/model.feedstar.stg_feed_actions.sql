@@ -5,7 +5,7 @@ create or replace view `analytics`.`stg_feed_actions`
 -- Rows that break a rule in macros/source_rules.sql are left out here and counted in
 -- stg_source_quality; exact duplicates are kept (and counted there, see staging.yml).
 with source as (
-    select * from `product`.`feed_actions`
+    select * from `events`.`feed_actions`
 ),
 valid as (
     select * from source

@@ -16,7 +16,7 @@ with feed as (
         toDate(time) > toDate('2025-03-02') + 1, 'future',
         ''
     ) as problem
-    from `product`.`feed_actions`
+    from `events`.`feed_actions`
 ),
 messages as (
     select
@@ -28,7 +28,7 @@ messages as (
         toDate(time) > toDate('2025-03-02') + 1, 'future',
         ''
     ) as problem
-    from `product`.`message_actions`
+    from `events`.`message_actions`
 ),
 feed_invalid as (
     select
