@@ -64,6 +64,16 @@ SETTINGS = {
         "FEEDSTAR_TARGET", "local",
         "dbt target: local (embedded endpoint defaults), prod (a ClickHouse server: HTTPS, port 8443) "
         "or cluster (prod's defaults on a named cluster, docs/production.md)"),
+    "verify": Setting(
+        "FEEDSTAR_CH_VERIFY", "true",
+        "dbt's prod and cluster targets: false = HTTPS without checking the server's certificate "
+        "(a self-signed test server only)"),
+    "cluster": Setting(
+        "FEEDSTAR_CH_CLUSTER", "feedstar",
+        "dbt's cluster target: the cluster's name in the servers' remote_servers (ON CLUSTER, Distributed)"),
+    "database_engine": Setting(
+        "FEEDSTAR_CH_DATABASE_ENGINE", "Atomic",
+        "dbt's cluster target: the engine of the warehouse database dbt creates (Replicated turns ON CLUSTER off)"),
     "dbt_project_dir": Setting(
         "FEEDSTAR_DBT_PROJECT_DIR", "",
         "the dbt project (default: the nearest directory holding dbt_project.yml, from the current one up)"),

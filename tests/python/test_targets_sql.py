@@ -19,8 +19,8 @@ import subprocess
 import sys
 
 import pytest
-from cluster_capture import (CLUSTER_NAME, FIRST_DAY, RUNS, SNAPSHOTS, TARGETS, keep_sources, run_target,
-                             snapshot_files)
+from cluster_capture import (CLUSTER_NAME, FIRST_DAY, REPO, RUNS, SNAPSHOTS, TARGETS, keep_sources,
+                             run_target, snapshot_files)
 from endpoint import start_endpoint
 
 FEEDSTAR = os.path.join(os.path.dirname(sys.executable), "feedstar")
@@ -168,3 +168,17 @@ def test_sources_come_from_the_source_database(parsed):
         reads = [sql for _, _, sql in parsed[target] if f"{database}.feed_actions" in sql]
         assert reads, target
     assert not [sql for _, _, sql in parsed["cluster"] if re.search(r"\bproduct\.", sql)]
+
+
+def test_every_variable_the_profiles_read_is_a_declared_setting():
+    # profiles.yml.example reads FEEDSTAR_CH_* / FEEDSTAR_TARGET: each is declared in settings.py
+    # (so README's table documents it), the cluster keys with the same defaults
+    from feedstar import settings
+
+    with open(os.path.join(REPO, "profiles.yml.example")) as handle:
+        profile = handle.read()
+    read = set(re.findall(r"env_var\('(\w+)'", profile))
+    declared = {setting.env_var: setting.default for setting in settings.SETTINGS.values()}
+    assert read and read <= set(declared), read - set(declared)
+    for name in ("FEEDSTAR_CH_VERIFY", "FEEDSTAR_CH_CLUSTER", "FEEDSTAR_CH_DATABASE_ENGINE"):
+        assert f"env_var('{name}', '{declared[name]}')" in profile, name
