@@ -578,7 +578,7 @@ class FaultHarness:
                 chosen.append(moment)
             if len(chosen) == count:
                 break
-        return sorted(chosen, key=lambda m: (m.index, PHASES.index(m.phase)))
+        return chosen  # most telling first (a run cut short has tried the kinds that matter)
 
     # -- one cycle --------------------------------------------------------------------------
     def cycle(self, job: Job, victim: str, moment: Moment) -> Cycle:
