@@ -23,7 +23,9 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    harness = FaultHarness(str(tmp_path_factory.mktemp("faults")))
+    # One clean run per job: every column must then match (the bench makes two and names
+    # the columns that differ between them; for this project there are none).
+    harness = FaultHarness(str(tmp_path_factory.mktemp("faults")), clean_runs=1)
     try:
         harness.prepare()
         yield harness
@@ -41,10 +43,18 @@ def find(harness, job: str, kind: str, text: str, offset: int = 0) -> int:
                          f"{[s.text[:120] for s in statements if s.kind == kind]}")
 
 
-def assert_recovered(cycle):
+NEW_DATA_LEFTOVER = "__dbt_new_data_"  # see the xfail test at the end
+
+
+def assert_recovered(cycle, tolerate_new_data: bool = False):
+    """Recovered: the kill landed, the re-run passed and every table equals the clean run.
+    `tolerate_new_data`: except dbt-clickhouse's scratch tables of the killed run, a known
+    gap pinned by the xfail test below (so that this test keeps checking the rest)."""
     assert cycle.landed.split(" ")[0] in ("before", "during", "answered"), cycle.landed
-    assert cycle.recovered, f"{cycle.job} / {cycle.victim} at {cycle.moment} ({cycle.statement}):\n" + \
-        "\n".join(cycle.problems)
+    problems = [problem for problem in cycle.problems
+                if not (tolerate_new_data and NEW_DATA_LEFTOVER in problem and ": leftover (" in problem)]
+    assert not problems, f"{cycle.job} / {cycle.victim} at {cycle.moment} ({cycle.statement}):\n" + \
+        "\n".join(problems)
 
 
 def test_append_day_killed_as_its_parameters_are_written(harness):
@@ -64,7 +74,7 @@ def test_append_day_endpoint_killed_inside_the_stage_insert(harness):
 def test_daily_load_endpoint_killed_after_a_partition_swap_before_the_post_hook(harness):
     index = find(harness, "daily load", "swap", "model.feedstar.fact_daily_feed")
     cycle = harness.cycle(JOBS["daily load"], "endpoint", Moment(index, "answered"))
-    assert_recovered(cycle)
+    assert_recovered(cycle, tolerate_new_data=True)
     assert "recovered from an unclean stop: the pid file named process" in harness.endpoint.log()
 
 
@@ -73,7 +83,7 @@ def test_daily_load_dbt_killed_between_dim_users_insert_and_its_optimize(harness
     assert_recovered(harness.cycle(JOBS["daily load"], "client", Moment(index, "before")))
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "dbt-clickhouse's insert_overwrite builds a model's new partitions in "
     "`<model>__dbt_new_data_<invocation id>`: a run killed (or failed) before it drops that "
     "table leaves it behind, and the re-run, with another invocation id, never drops it. To "
@@ -83,3 +93,16 @@ def test_daily_load_dbt_killed_between_a_partition_swap_and_the_new_data_drop(ha
     # After the swap: the new-data table holds the day's rows and is dropped next.
     moment = Moment(-1, "before", match="drop table if exists `analytics`.`fact_daily_feed__dbt_distributed_new_data`")
     assert_recovered(harness.cycle(JOBS["daily load"], "client", moment))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "dbt-clickhouse's snapshot merge builds the new history in `users_snapshot__snapshot_upsert` "
+    "with CREATE TABLE IF NOT EXISTS and never empties it: a run killed after an INSERT into it "
+    "(or after its EXCHANGE, when it holds the old history) leaves rows there, and the re-run "
+    "appends the whole history again: users_snapshot ends with duplicate rows. To be fixed in the "
+    "dbt project (drop the upsert table before the merge, e.g. a pre-hook on the snapshot); then "
+    "this test passes and the mark goes"))
+def test_snapshot_dbt_killed_after_its_first_insert_into_the_upsert_table(harness):
+    statements, _ = harness.reference(JOBS["snapshot"])
+    index = next(s.index for s in statements if s.kind == "insert" and "__snapshot_upsert" in s.text)
+    assert_recovered(harness.cycle(JOBS["snapshot"], "client", Moment(index, "answered")))

@@ -16,15 +16,18 @@ run of the same command on the same inputs).  A moment is (statement n, phase):
 * `answered`: statement n is done on the endpoint but the client never gets the answer
               (ClickHouse committed it; the client cannot know).
 
-dbt runs with one thread so that statement n is the same statement in every run.  The
+A moment aims at the clean run's statement n by its text (per-run ids blanked) and how many
+times that text came before it, since dbt's statement numbers shift a little between runs
+(dbt runs with one thread, so the order is otherwise the same); where the kill landed is
+reported.  The
 victim is the client process (dbt / `feedstar generate`) or the endpoint, killed with
 SIGKILL; when the endpoint dies the client fails on its own and is waited for.  Then the
 victim is restarted (the endpoint on the same data directory and port, without any manual
 step), the same command runs again through the relay, and every table of `analytics` and
 `product` is compared with the clean run: same tables, row counts, and a content checksum
 `sum(cityHash64(tuple(columns)))` of the stored rows (floats rounded to 6 decimals: the
-same sum over another thread order may differ in its last bits).  The clean run is made
-twice from the same state; a column whose content differs between those two (a value taken
+same sum over another thread order may differ in its last bits).  The bench makes the clean
+run twice from the same state (the CI subset once, so every column must match there); a column whose content differs between those two (a value taken
 from the clock) cannot be compared and is excluded for that job, and the bench prints which
 (the star, the dashboard marts and the snapshot derive every value from the data and the
 vars, so nothing of theirs should be there).  ReplacingMergeTree
@@ -149,11 +152,13 @@ class Statement:
         return statement_kind(self.text)
 
 
+def blank_ids(text: str) -> str:
+    """The text with per-run names (dbt's invocation ids, uuids) blanked."""
+    return re.sub(r"[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32}", "#", text)
+
+
 def same_statement(first: str, second: str) -> bool:
-    """Equal once per-run names (dbt's invocation ids, uuids) are blanked."""
-    def blank(text):
-        return re.sub(r"[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32}", "#", text)
-    return blank(first) == blank(second)
+    return blank_ids(first) == blank_ids(second)
 
 
 def statement_kind(text: str) -> str:
@@ -183,7 +188,12 @@ class Moment:
     def __str__(self) -> str:
         return f"{self.match!r}:{self.phase}" if self.match else f"#{self.index}:{self.phase}"
 
-    def hits(self, statement: "Statement") -> bool:
+    same_as: str = ""  # or: the statement equal to this one (blank_ids) ...
+    occurrence: int = 0  # ... the n-th time it is sent (statement numbers shift between dbt runs)
+
+    def hits(self, statement: "Statement", seen: int = 0) -> bool:
+        if self.same_as:
+            return blank_ids(statement.text) == self.same_as and seen == self.occurrence
         return self.match in statement.text if self.match else self.index == statement.index
 
 
@@ -204,12 +214,14 @@ class StatementProxy:
         self.victim = ""
         self.landed = ""          # where the kill actually landed
         self.landed_text = ""     # the statement it landed at
+        self.seen: dict[str, int] = {}  # blanked text -> times sent in this run
         self.fired = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def reset(self, moment: Moment | None = None, kill=None, victim: str = "") -> None:
         with self.lock:
             self.statements, self.moment, self.kill, self.victim = [], moment, kill, victim
+            self.seen = {}
             self.landed, self.landed_text = "", ""
             self.fired.clear()
 
@@ -240,7 +252,11 @@ class StatementProxy:
                 with self.lock:
                     statement = Statement(len(self.statements), _statement_text(head, body, headers))
                     self.statements.append(statement)
-                    armed = self.moment is not None and self.moment.hits(statement) and not self.fired.is_set()
+                    key = blank_ids(statement.text)
+                    seen = self.seen.get(key, 0)
+                    self.seen[key] = seen + 1
+                    armed = (self.moment is not None and self.moment.hits(statement, seen)
+                             and not self.fired.is_set())
                     phase = self.moment.phase if armed else None
                 if phase == "before":
                     self._fire(f"before #{statement.index}", statement.text)
@@ -252,7 +268,7 @@ class StatementProxy:
                 upstream.sendall(head + body)
                 timer = None
                 if phase == "during":
-                    delay = max(0.0, self._recorded_duration(statement.index) / 2)
+                    delay = self.during_delay
                     timer = threading.Timer(delay, self._kill_during, args=(statement, upstream))
                     timer.start()
                 response, keep_alive = self._read_response(upstream_stream, head)
@@ -276,10 +292,7 @@ class StatementProxy:
                     except OSError:
                         pass
 
-    recorded: dict[int, float] = {}
-
-    def _recorded_duration(self, index: int) -> float:
-        return self.recorded.get(index, 0.0)
+    during_delay = 0.0  # `during`: seconds after the statement is sent (half its clean duration)
 
     def _kill_during(self, statement: Statement, upstream: socket.socket) -> None:
         self._fire(f"during #{statement.index}", statement.text)
@@ -445,7 +458,7 @@ def write_profile(directory: str, port: int) -> str:
 class FaultHarness:
     """One endpoint behind a relay, the starting states as saved data directories, the jobs."""
 
-    def __init__(self, workdir: str, project_dir: str | None = None, log=print):
+    def __init__(self, workdir: str, project_dir: str | None = None, log=print, clean_runs: int = 2):
         self.workdir = os.path.abspath(workdir)
         self.log = log
         self.states_dir = os.path.join(self.workdir, "states")
@@ -460,6 +473,7 @@ class FaultHarness:
         self.target_dir = os.path.join(self.workdir, "dbt-target")
         self.references: dict[str, tuple[list[Statement], dict]] = {}
         self.excluded: dict[str, dict] = {}
+        self.clean_runs = clean_runs  # 1: every column must match (no run to tell clock values apart)
         self.client_process: subprocess.Popen | None = None
         self.restarts: list[str] = []
         os.makedirs(self.states_dir, exist_ok=True)
@@ -535,13 +549,13 @@ class FaultHarness:
         every comparison for this job and listed in `self.excluded[job.name]`."""
         if job.name not in self.references:
             runs = []
-            for _ in range(2):
+            for _ in range(self.clean_runs):
                 self.load_state(job.state)
                 self.proxy.reset()
                 self.must_run(job.argv)
                 runs.append(column_checksums(self.client()))
             statements = list(self.proxy.statements)
-            self.excluded[job.name] = nondeterministic_columns(*runs)
+            self.excluded[job.name] = nondeterministic_columns(runs[0], runs[-1])
             self.references[job.name] = (statements, table_checksums(self.client(), self.excluded[job.name]))
         return self.references[job.name]
 
@@ -588,8 +602,12 @@ class FaultHarness:
         if statement is None:
             raise ValueError(f"no statement of the clean {job.name} matches {moment}")
         result = Cycle(job.name, victim, moment, statement.text[:160].replace("\n", " "), statement.kind)
+        if not moment.match:  # aim at the same statement, wherever it comes in this run
+            text = blank_ids(statement.text)
+            occurrence = sum(1 for s in statements[:statement.index] if blank_ids(s.text) == text)
+            moment = Moment(moment.index, moment.phase, same_as=text, occurrence=occurrence)
         self.load_state(job.state)
-        StatementProxy.recorded = {s.index: s.duration for s in statements}
+        self.proxy.during_delay = statement.duration / 2
 
         def kill():
             target = self.endpoint.process if victim == "endpoint" else self.client_process
