@@ -135,7 +135,7 @@ def test_missing_or_broken_run_results_blame_nobody(tmp_path):
     assert failed_nodes(tmp_path / "broken.json") == []
 
 
-def test_built_tables_skip_views_ephemerals_tests_and_seeds(tmp_path):
+def test_built_tables_skip_views_ephemerals_tests_seeds_and_what_the_run_did_not_select(tmp_path):
     manifest = {"nodes": {
         "model.f.stg": {"resource_type": "model", "config": {"materialized": "view"}, "schema": "a", "name": "stg"},
         "model.f.eph": {"resource_type": "model", "config": {"materialized": "ephemeral"}, "schema": "a", "name": "eph"},
@@ -145,9 +145,14 @@ def test_built_tables_skip_views_ephemerals_tests_and_seeds(tmp_path):
                             "name": "snap", "alias": "users_snapshot"},
         "test.f.t": {"resource_type": "test", "config": {"materialized": "test"}, "schema": "a", "name": "t"},
         "seed.f.s": {"resource_type": "seed", "config": {"materialized": "seed"}, "schema": "a", "name": "s"},
+        "model.f.intraday": {"resource_type": "model", "config": {"materialized": "incremental"}, "schema": "a",
+                             "name": "intraday"},  # in the project, not selected by this run
     }}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    assert built_tables(tmp_path / "manifest.json") == [("a", "fact"), ("s", "users_snapshot")]
+    ran = ["model.f.stg", "model.f.eph", "model.f.fact", "snapshot.f.snap", "test.f.t", "seed.f.s"]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [{"unique_id": node} for node in ran]}))
+    assert built_tables(tmp_path / "manifest.json", tmp_path / "run_results.json") == [
+        ("a", "fact"), ("s", "users_snapshot")]
 
 
 # --- summary and notifier ----------------------------------------------------------------

@@ -62,7 +62,8 @@ def build_day(day: str) -> dict:
 def summarize_day(day: str) -> dict:
     """Rows per dbt-built table for `day`, logged as a table; {"day", "rows": {table: n}} for XCom."""
     target = _target()
-    tables = built_tables(_dbt_command(target).manifest_path)
+    command = _dbt_command(target)
+    tables = built_tables(command.manifest_path, command.run_results_path)
     started = time.perf_counter()
     with chclient.get_client(target) as client:
         summary = rows_per_table(client, tables, dt.date.fromisoformat(day))

@@ -115,15 +115,21 @@ def status_counts(run_results_path: Path) -> dict[str, int]:
     return counts
 
 
-def built_tables(manifest_path: Path) -> list[tuple[str, str]]:
-    """(schema, table) of every model and snapshot dbt materializes as a table (not views)."""
+def built_tables(manifest_path: Path, run_results_path: Path) -> list[tuple[str, str]]:
+    """(schema, table) of every model and snapshot this run materialized as a table (not views).
+
+    Only the nodes in the run's results count: the manifest also holds models the run did
+    not select (the 15-minute models, say), whose tables may not exist.
+    """
     if not manifest_path.exists():
         return []
     manifest = json.loads(manifest_path.read_text())
+    ran = {result.get("unique_id") for result in _results(run_results_path)}
     tables = set()
-    for node in manifest.get("nodes", {}).values():
+    for unique_id, node in manifest.get("nodes", {}).items():
         materialized = node.get("config", {}).get("materialized")
-        if node.get("resource_type") in ("model", "snapshot") and materialized not in ("view", "ephemeral"):
+        if unique_id in ran and node.get("resource_type") in ("model", "snapshot") \
+                and materialized not in ("view", "ephemeral"):
             tables.add((node["schema"], node.get("alias") or node["name"]))
     return sorted(tables)
 
