@@ -13,6 +13,10 @@
     A snapshot records what each run saw: loading days in date order (the daily DAG)
     records every change; a full refresh of many days at once records only the latest
     attributes.  dim_users is the order-independent current state.
+
+    The pre-hook drops dbt-clickhouse's work table for the merge: it is created with IF NOT
+    EXISTS and only dropped at the end, so a run killed in between left rows in it that the
+    re-run appended to the history a second time.
 -#}
 {% snapshot users_snapshot %}
 
@@ -21,6 +25,7 @@
     strategy='check',
     check_cols=['gender', 'age', 'os', 'source', 'country', 'city', 'exp_group'],
     updated_at='attributes_updated_at',
+    pre_hook="drop table if exists {{ this.derivative('__snapshot_upsert') }}{{ feedstar_on_cluster() }}",
 ) }}
 
 with users as (

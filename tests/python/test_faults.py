@@ -95,13 +95,6 @@ def test_daily_load_dbt_killed_between_a_partition_swap_and_the_new_data_drop(ha
     assert_recovered(harness.cycle(JOBS["daily load"], "client", moment))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "dbt-clickhouse's snapshot merge builds the new history in `users_snapshot__snapshot_upsert` "
-    "with CREATE TABLE IF NOT EXISTS and never empties it: a run killed after an INSERT into it "
-    "(or after its EXCHANGE, when it holds the old history) leaves rows there, and the re-run "
-    "appends the whole history again: users_snapshot ends with duplicate rows. To be fixed in the "
-    "dbt project (drop the upsert table before the merge, e.g. a pre-hook on the snapshot); then "
-    "this test passes and the mark goes"))
 def test_snapshot_dbt_killed_after_its_first_insert_into_the_upsert_table(harness):
     statements, _ = harness.reference(JOBS["snapshot"])
     index = next(s.index for s in statements if s.kind == "insert" and "__snapshot_upsert" in s.text)

@@ -1,3 +1,5 @@
+drop table if exists `analytics`.`users_snapshot__snapshot_upsert` on cluster "feedstar"
+;
 create table `analytics`.`users_snapshot`
     ON CLUSTER "feedstar"
   engine = ReplicatedMergeTree('/clickhouse/tables/{uuid}/all', '{replica}')

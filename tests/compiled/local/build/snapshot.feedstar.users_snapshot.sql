@@ -1,3 +1,5 @@
+drop table if exists `analytics`.`users_snapshot__snapshot_upsert`
+;
 create table `analytics`.`users_snapshot`
   engine = MergeTree()
       order by (tuple())
