@@ -247,7 +247,12 @@ def test_readonly_user_stays_readonly(server):
     for params in ({"readonly": "0"}, {"readonly": "2"}, {"max_threads": "1"}):
         refused(ro(server, "SELECT 1", method="GET", **params), 164)
     refused(ro(server, "SELECT 1 SETTINGS readonly = 0"), 164)
+    refused(ro(server, "SELECT 1 SETTINGS readonly = 00"), 164)  # read as a number: 0
+    refused(ro(server, "SELECT 1 SETTINGS readonly = 2"), 164)
     refused(ro(server, "SET readonly = 0", session_id="ro-1"), 164)
+    # restating its own level is the one setting it may name, in the URL or the statement alike
+    for params, sql in (({"readonly": "01"}, "SELECT 1"), ({}, "SELECT 1 SETTINGS readonly = 01")):
+        assert ok(ro(server, sql, **params)) == "1\n"
     refused(ro(server, "SELECT count() FROM merge('system', '.*')"), 497)
     refused(ro(server, "SELECT count() FROM processes", database="system"), 497)
     refused(ro(server, "USE system"), 497)

@@ -9,8 +9,8 @@ from feedstar.server.answers import grants_query
 from feedstar.server.auth import User
 from feedstar.server.engine import ConnectionState, Engine, apply_state
 from feedstar.server.engine_sql import run_statement
-from feedstar.server.errors import ClickHouseError, readonly_error
-from feedstar.server.policy import Policy
+from feedstar.server.errors import ClickHouseError
+from feedstar.server.policy import Policy, readonly_level
 from feedstar.server.protocol import QueryRequest, split_insert_data
 from feedstar.server.query_log import Entry, logged
 from feedstar.server.results import Outcome, stream_select, summary
@@ -47,9 +47,8 @@ class Executor:
         entry.query = insert[0] if insert is not None else full_query
         # An insert's data is read by its input format, never as SQL: the verdict is on the statement.
         statement = self.engine.parser.parse(f"{insert[0]} FORMAT {insert[1]}" if insert is not None else full_query)
-        readonly = effective_readonly(request, user)
-        self.policy.check_url_settings(
-            {k: v for k, v in request.settings.items() if k != "readonly"}, user)
+        self.policy.check_url_settings(request.settings, user)
+        readonly = readonly_level(request.settings.get("readonly"), user, request.is_get)
         self.policy.check(statement, user, is_get=request.is_get, database=request.database)
         entry.kind = statement.kind
         entry.settings.update((name, str(value)) for name, value in statement.settings)
@@ -158,6 +157,7 @@ class Executor:
         If this raises, `on_done` has not been called: the caller frees the connection.
         """
         started = time.perf_counter()
+        fmt = statement.format or request.default_format
         if insert is not None:
             insert_sql, data_format, data = insert
             try:
@@ -170,10 +170,9 @@ class Executor:
             except Exception as exc:
                 raise ClickHouseError.from_engine(exc) from None
             on_done(True)
-            return Outcome(statement.format or request.default_format, iter(()), summary(
+            return Outcome(fmt, iter(()), summary(
                 written_rows=result.rows_written, written_bytes=result.bytes_written,
                 elapsed=time.perf_counter() - started), complete=b"", produces_result=False)
-        fmt = statement.format or request.default_format
         params = request.params
         if statement.streamable and not request.wait_end_of_query:
             outcome = stream_select(connection, sql, fmt, params, started, on_done)
@@ -207,22 +206,3 @@ def _finish_session_request(session, ok: bool, external_tables: list[str] = ()) 
             external.drop(session.connection, list(external_tables))
     finally:
         session.lock.release()
-
-
-def effective_readonly(request: QueryRequest, user: User) -> str | None:
-    """The `readonly` level the request runs at: 1 for the read-only user, at least 2 for a GET.
-
-    The value is read as a number, as the engine would read it ("00" is 0, not a way round).
-    """
-    asked = request.settings.get("readonly")
-    try:
-        level = None if asked is None else int(asked)
-    except ValueError:
-        raise ClickHouseError(72, f"Cannot parse readonly = {asked!r} as a number", "CANNOT_PARSE_NUMBER") from None
-    if user.readonly:
-        if level not in (None, 1):
-            raise readonly_error("Cannot modify 'readonly' setting")
-        return "1"
-    if request.is_get:
-        return "1" if level == 1 else "2"
-    return None if level is None else str(level)

@@ -26,7 +26,15 @@ DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 
 
 class GuardedProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a deadline and a size cap on each request's headers."""
+    """uvicorn's httptools protocol with a deadline and a size cap on each request's headers.
+
+    The size is measured twice, because neither count alone sees every case:
+    `_header_bytes` counts raw bytes as they arrive, so headers trickled in over many reads
+    are refused as soon as they pass the cap, before they are complete (it may also count
+    the start of a body that arrived in the same read, hence only while headers are open);
+    `_parsed_header_bytes` counts what the parser found, so headers that arrived whole in a
+    single read, body and all, are judged on their own size before the request starts.
+    """
 
     header_timeout = DEFAULT_HEADER_TIMEOUT_S
     max_header_bytes = DEFAULT_MAX_HEADER_BYTES

@@ -196,10 +196,31 @@ class Policy:
                                     "--remote-host list")
 
 
-def check_setting(name: str, value, user) -> None:
+def readonly_level(asked, user, is_get: bool = False) -> str | None:
+    """The `readonly` level a request or statement runs at, the one decision for both the URL
+    parameter and a statement's SETTINGS: 1 for the read-only user (who may only restate it),
+    at least 2 for a GET, otherwise what was asked (None: not set).
+
+    The value is read as a number, as the engine would read it ("00" is 0, not a way round).
+    """
+    try:
+        level = None if asked is None else int(str(asked))
+    except ValueError:
+        raise ClickHouseError(72, f"Cannot parse readonly = {asked!r} as a number", "CANNOT_PARSE_NUMBER") from None
     if user.readonly:
-        if name == "readonly" and str(value) in ("1", "01"):
-            return
+        if level not in (None, 1):
+            raise readonly_error("Cannot modify 'readonly' setting")
+        return "1"
+    if is_get:
+        return "1" if level == 1 else "2"
+    return None if level is None else str(level)
+
+
+def check_setting(name: str, value, user) -> None:
+    if name == "readonly":
+        readonly_level(value, user)
+        return
+    if user.readonly:
         raise readonly_error(f"Cannot modify '{name}' setting")
     if name in DENIED_SETTINGS and not (name == "dialect" and str(value).lower() == "clickhouse"):
         raise denied(user.name, f"setting {name} may not be changed on this endpoint")
