@@ -108,11 +108,16 @@ def test_every_change_to_rows_runs_on_cluster_on_the_local_tables(parsed):
         assert all(name.endswith("_local") for name in names), sql
 
 
-def test_each_replace_partition_waits_for_the_replicas_of_its_source(parsed):
+def test_rows_move_on_only_once_every_replica_has_them(parsed):
+    moves = 0
     for index, sql in enumerate(parsed):
-        source = re.search(r"REPLACE PARTITION ID '\d+' FROM ([\w.]+)", sql)
+        # a REPLACE PARTITION reads its source's parts; an EXCHANGE makes its stage the live table
+        source = re.search(r"REPLACE PARTITION ID '\d+' FROM ([\w.]+)|EXCHANGE TABLES ([\w.]+) AND", sql)
         if source:
-            assert parsed[index - 1] == f"SYSTEM SYNC REPLICA ON CLUSTER {CLUSTER} {source.group(1)}", sql
+            moves += 1
+            table = source.group(1) or source.group(2)
+            assert parsed[index - 1] == f"SYSTEM SYNC REPLICA ON CLUSTER {CLUSTER} {table}", sql
+    assert moves > 0
 
 
 def test_the_session_waits_for_distributed_inserts_and_replicas(runs):

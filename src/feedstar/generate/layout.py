@@ -14,7 +14,8 @@ cluster target uses for the warehouse:
   one replica group (`/clickhouse/tables/{uuid}/all`): the events SQL reads every user;
 - every CREATE, DROP, EXCHANGE, TRUNCATE and ALTER runs `ON CLUSTER`, the ones that touch
   rows on the `_local` tables: a work table's day moves into the source table with
-  `REPLACE PARTITION` on each shard, from that shard's rows.
+  `REPLACE PARTITION` on each shard, from that shard's rows, and a stage table is swapped
+  in with `EXCHANGE TABLES` on every node, each after every replica has the stage's rows.
 
 Table names come from the generator's constants; the database and cluster names from the
 settings are checked to be plain names before they reach SQL.
@@ -123,13 +124,14 @@ class Layout:
                 f"{SHARDING_KEY})")
 
     # -- moving rows -------------------------------------------------------------------------
-    def before_replace(self, source: str) -> list[str]:
-        """What must run before a REPLACE PARTITION reads `source`'s parts: on a cluster every
-        replica of the shard fetches what the distributed INSERT wrote to one of them."""
-        if not self.cluster or source not in SHARDED:
+    def wait_for_replicas(self, name: str) -> list[str]:
+        """What must run before `name`'s rows move on (a REPLACE PARTITION reads its parts, an
+        EXCHANGE makes it the live table): on a cluster every replica fetches what an INSERT
+        wrote to one of them."""
+        if not self.cluster:
             return []
         # (SYSTEM statements name the cluster before the table)
-        return [f"system sync replica{self.on_cluster()} {self.database}.{self.node_table(source)}"]
+        return [f"system sync replica{self.on_cluster()} {self.database}.{self.node_table(name)}"]
 
     def prepare(self, client) -> None:
         """Session settings a cluster needs on every statement of this client."""

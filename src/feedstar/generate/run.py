@@ -129,6 +129,8 @@ def _build_users(client, plan: Plan, layout: Layout | None = None) -> int:
     client.command(layout.render(users_sql.USERS_SQL),
                    parameters=users_sql.users_params(plan.start, plan.end, plan.scale, plan.seed))
     # Swap atomically: readers see the old users or the new ones, never a mix.
+    for statement in layout.wait_for_replicas("_users_stage"):
+        client.command(statement)
     client.command(f"exchange tables {layout.table('_users_stage')} and {layout.whole('_users')}")
     # The stage now holds the previous users: empty it, so that what is stored does not
     # depend on how many runs came before (a killed run's re-run leaves the same tables).
@@ -139,7 +141,7 @@ def _build_users(client, plan: Plan, layout: Layout | None = None) -> int:
 def replace_days(client, layout: Layout, table: str, source: str, days: list[dt.date]) -> None:
     """Swap `days` of `source` (a work table) into `table`, each day's partition atomically;
     on a cluster each shard swaps its own rows."""
-    for statement in layout.before_replace(source):
+    for statement in layout.wait_for_replicas(source):
         client.command(statement)
     # One ALTER replaces every day; the partition id of `partition by toDate(time)` is
     # YYYYMMDD, built from date objects produced by validation, never from user text.
@@ -185,4 +187,6 @@ def _write_meta(client, plan: Plan, layout: Layout) -> None:
     client.command(layout.create_like(META_STAGE, "_generate_meta", schema.META_KEYS))
     client.insert(layout.table(META_STAGE), [[plan.start, plan.end, plan.seed, plan.scale, plan.late_share]],
                   column_names=["start", "last_day", "seed", "scale", "late_share"])
+    for statement in layout.wait_for_replicas(META_STAGE):
+        client.command(statement)
     client.command(f"exchange tables {layout.table(META_STAGE)} and {layout.whole('_generate_meta')}")
