@@ -1,15 +1,20 @@
 """feedstar_daily: load one logical day into the warehouse, safely re-runnable in any order.
 
 The run that fires at 03:00 UTC on day X loads day X-1 (the start of its data interval;
-see feedstar/orchestration/days.py).  Four tasks:
+see feedstar/orchestration/days.py).  Five tasks:
 
-    check_source_arrival -> dbt_build -> publish_run_summary
-                                      -> send_daily_report
+    check_source_freshness -> check_source_arrival -> dbt_build -> publish_run_summary
+                                                               -> send_daily_report
 
+* check_source_freshness runs `dbt source freshness` when the run loads yesterday: a source
+  whose newest event is older than its error_after (models/sources.yml: 72 hours) fails the
+  run at once, naming the table, its newest event and its age.  A backfill (a day before
+  yesterday) skips it: freshness compares with now, which says nothing about an old day
+  (feedstar/orchestration/freshness.py).  It also refuses a day that is not over yet.
 * check_source_arrival refuses, without retrying, a day that is not over yet, a day before
   the first source event and a missing Airflow connection; it fails (and retries with
   exponential backoff, i.e. waits for late data) when the day's events are not in
-  product.feed_actions and product.message_actions.  Nothing is written before it passes.
+  feed_actions and message_actions of FEEDSTAR_SOURCE_DATABASE.  Nothing is written before it passes.
 * dbt_build runs `dbt build --vars '{start_date: D, end_date: D}'`: staging, facts, dims,
   the users snapshot, the dashboard marts and every data test, in dbt's own DAG order
   (not the unit tests: they check SQL logic on fixed rows, and CI runs them).
@@ -42,7 +47,7 @@ from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from feedstar.orchestration import daily_load, report_task
-from feedstar.orchestration.days import LoadRefused
+from feedstar.orchestration.days import LoadRefused, day_to_load
 from feedstar.orchestration.notify import DBT_TASK_ID, on_task_failure
 from feedstar.settings import setting, setting_bool, setting_int
 
@@ -79,7 +84,15 @@ def _refusal_is_final(function):
 def feedstar_daily():
     @task
     @_refusal_is_final
-    def check_source_arrival() -> dict:
+    def check_source_freshness() -> dict:
+        context = get_current_context()
+        return daily_load.check_source_freshness(day_to_load(
+            context.get("data_interval_start"), context.get("logical_date"), context["dag_run"].run_after,
+        ))
+
+    @task
+    @_refusal_is_final
+    def check_source_arrival(freshness: dict) -> dict:  # (freshness: runs after that check)
         context = get_current_context()
         dag_run = context["dag_run"]
         return daily_load.check_source_arrival(
@@ -101,7 +114,7 @@ def feedstar_daily():
         conf = get_current_context()["dag_run"].conf
         return report_task.send_daily_report(build["day"], report_task.wants_force(conf))
 
-    build = dbt_build(check_source_arrival())
+    build = dbt_build(check_source_arrival(check_source_freshness()))
     publish_run_summary(build)
     send_daily_report(build)
 

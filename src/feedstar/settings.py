@@ -63,14 +63,16 @@ SETTINGS = {
     "dbt_target": Setting(
         "FEEDSTAR_TARGET", "local",
         "dbt target: local (embedded endpoint defaults), prod (a ClickHouse server: HTTPS, port 8443) "
-        "or cluster (prod's defaults on a named cluster, docs/production.md)"),
+        "or cluster (prod's defaults on a named cluster, docs/production.md; `feedstar generate` then "
+        "creates its tables ON CLUSTER: Replicated local tables, Distributed tables over them)"),
     "verify": Setting(
         "FEEDSTAR_CH_VERIFY", "true",
         "dbt's prod and cluster targets: false = HTTPS without checking the server's certificate "
         "(a self-signed test server only)"),
     "cluster": Setting(
         "FEEDSTAR_CH_CLUSTER", "feedstar",
-        "dbt's cluster target: the cluster's name in the servers' remote_servers (ON CLUSTER, Distributed)"),
+        "the cluster target's cluster: its name in the servers' remote_servers (ON CLUSTER, Distributed; "
+        "dbt and `feedstar generate`)"),
     "database_engine": Setting(
         "FEEDSTAR_CH_DATABASE_ENGINE", "Atomic",
         "dbt's cluster target: the engine of the warehouse database dbt creates (Replicated turns ON CLUSTER off)"),
@@ -106,7 +108,8 @@ SETTINGS = {
         "true = the scheduler creates the missed runs since start_date"),
     "source_database": Setting(
         "FEEDSTAR_SOURCE_DATABASE", "product",
-        "database holding feed_actions and message_actions (the models' sources and the DAG's arrival check)"),
+        "database holding feed_actions and message_actions: where `feedstar generate` writes, the models' "
+        "sources, the DAG's arrival and freshness checks"),
     "retries": Setting(
         "FEEDSTAR_DAG_RETRIES", "3",
         "retries per task (the arrival check waits for late data this way)"),

@@ -103,6 +103,11 @@ TABLES = {
         "ctr Nullable(Float64), user_ctr_mean Nullable(Float64)",
         [(D2, 1, 2, 20, 4, 0.2, 0.2), (D2, 2, 2, 20, 6, 0.3, 0.3)],
     ),
+    # the buckets of the ages above (dbt builds every age from the marts_age_bucket macro)
+    "dim_age_buckets": (
+        "age Nullable(UInt8), age_bucket String",
+        [(20, "18-24"), (30, "25-34"), (40, "35-44"), (None, "unknown")],
+    ),
     "agg_experiment_users_daily": (
         "date Date, user_id UInt32, exp_group UInt8, views UInt32, likes UInt32, bucket UInt8",
         [

@@ -166,8 +166,10 @@ def test_dag_imports_with_the_expected_tasks_and_policies(harness):
     outcome = harness.dag_runs()  # parse only, no run
     assert outcome["import_errors"] == {}
     dag = outcome["dag"]
-    assert dag["task_ids"] == ["check_source_arrival", "dbt_build", "publish_run_summary", "send_daily_report"]
-    assert dag["downstream"] == {"check_source_arrival": ["dbt_build"],
+    assert dag["task_ids"] == ["check_source_arrival", "check_source_freshness", "dbt_build", "publish_run_summary",
+                               "send_daily_report"]
+    assert dag["downstream"] == {"check_source_freshness": ["check_source_arrival"],
+                                 "check_source_arrival": ["dbt_build"],
                                  "dbt_build": ["publish_run_summary", "send_daily_report"],
                                  "publish_run_summary": [], "send_daily_report": []}
     # fires 03:00 UTC; its data interval is the 24 hours before, whose start day is loaded
@@ -184,6 +186,9 @@ def test_dag_run_loads_the_day_before_its_logical_date(harness, first_load):
     assert run["tasks"]["send_daily_report"]["state"] == "skipped"
     assert "no delivery configured" in first_load["first"]["log"]
     assert run["data_interval_start"].startswith("2025-03-04")
+    # a backfill (2025-03-04 is long before yesterday): freshness against now is not checked
+    assert run["tasks"]["check_source_freshness"]["xcom"] == {"day": "2025-03-04", "checked": False, "sources": {}}
+    assert "source freshness not checked: 2025-03-04 is a backfill" in first_load["first"]["log"]
     # The arrival check's counts, against a count of the raw events in Python.
     arrival = run["tasks"]["check_source_arrival"]["xcom"]
     assert {key: arrival[key] for key in ("day", "events")} == {"day": "2025-03-04", "events": {
@@ -266,12 +271,13 @@ def refusals(harness, backfills):
             "no_connection": no_connection["runs"][0], "after_no_connection": after_no_connection}
 
 
-def only_failure(run):
-    """The one FailureReport the notifier got, as a dict; the run failed in the arrival check."""
+def only_failure(run, task_id="check_source_arrival"):
+    """The one FailureReport the notifier got, as a dict; the run failed in `task_id`, a check."""
     assert run["state"] == "failed"
-    assert run["tasks"]["check_source_arrival"]["state"] == "failed"
+    assert run["tasks"][task_id]["state"] == "failed"
     assert run["tasks"]["dbt_build"]["state"] == "upstream_failed"
     assert len(run["failures"]) == 1
+    assert run["failures"][0]["task_id"] == task_id
     return run["failures"][0]
 
 
@@ -287,9 +293,10 @@ def test_day_without_events_fails_clearly_after_its_retries(refusals):
 
 def test_future_day_is_refused_without_retrying(refusals):
     run = refusals["bad_days"][1]
-    report = only_failure(run)
+    # the first check refuses it (a freshness check of a day not over yet would say nothing)
+    report = only_failure(run, "check_source_freshness")
     assert report["error"].startswith("refusing to load 2098-12-31: that day is not over yet")
-    assert run["tasks"]["check_source_arrival"]["tries"] == 1
+    assert run["tasks"]["check_source_freshness"]["tries"] == 1
 
 
 def test_day_before_the_data_is_refused_without_retrying(refusals):
@@ -308,6 +315,30 @@ def test_missing_connection_is_refused_by_name(refusals):
 def test_refused_runs_write_nothing(refusals):
     assert refusals["after_bad_days"] == refusals["before"]
     assert refusals["after_no_connection"] == refusals["before"]
+
+
+@pytest.fixture(scope="module")
+def stale_run(harness, refusals):
+    """The run loading yesterday (not a backfill) while the sources end on 2025-03-07."""
+    before = harness.checksums()
+    today = dt.datetime.now(dt.timezone.utc).date()
+    outcome = harness.dag_runs(today.isoformat(), FEEDSTAR_DAG_RETRIES="2", FEEDSTAR_DAG_RETRY_DELAY_SECONDS="0")
+    return {"run": outcome["runs"][0], "log": outcome["log"], "before": before, "after": harness.checksums(),
+            "yesterday": today - dt.timedelta(days=1)}
+
+
+def test_stale_sources_fail_the_current_run_at_once_naming_the_tables(stale_run):
+    run = stale_run["run"]
+    report = only_failure(run, "check_source_freshness")
+    assert run["tasks"]["check_source_arrival"]["state"] == "upstream_failed"
+    assert report["day"] == stale_run["yesterday"].isoformat()
+    # the generated events end on 2025-03-07 (LAST_DAY): far beyond the 72 hours of models/sources.yml
+    assert report["error"].startswith("stale source data, nothing was loaded: product.feed_actions is stale: "
+                                      "its newest event is from 2025-03-07 ")
+    assert "product.message_actions is stale" in report["error"] and "(error after 72 hours)" in report["error"]
+    # retrying cannot bring the data back: refused on the first try despite retries=2
+    assert run["tasks"]["check_source_freshness"]["tries"] == 1
+    assert stale_run["after"] == stale_run["before"]
 
 
 BROKEN_PROJECT = {

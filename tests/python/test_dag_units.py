@@ -207,3 +207,41 @@ def test_identifiers_are_backquoted_with_escapes():
     assert quote_identifier("product") == "`product`"
     # a backtick or backslash in a name cannot end the identifier early
     assert quote_identifier("we`ird\\name") == "`we\\`ird\\\\name`"
+
+
+# --- source freshness: dbt's verdict per source table ------------------------------------
+def freshness_result(table, status, hours=10.0, newest="2025-03-09T23:59:00Z"):
+    # the fields of a sources.json result the check reads (dbt 1.11's artifact)
+    return {"unique_id": f"source.feedstar.product.{table}", "status": status, "max_loaded_at": newest,
+            "max_loaded_at_time_ago_in_s": hours * 3600,
+            "criteria": {"warn_after": {"count": 36, "period": "hour"}, "error_after": {"count": 72, "period": "hour"}}}
+
+
+def test_freshness_warnings_are_logged_and_the_run_goes_on(caplog):
+    import logging
+
+    from feedstar.orchestration.freshness import judge
+
+    log = logging.getLogger("test")
+    statuses = judge([freshness_result("message_actions", "warn", 40.0), freshness_result("feed_actions", "pass")],
+                     "src", log)
+    assert statuses == {"src.feed_actions": "pass", "src.message_actions": "warn"}
+    assert "source src.message_actions is getting stale: its newest event is from 2025-03-09 23:59:00, " \
+           "40.0 hours before the check (error after 72 hours)" in caplog.text
+
+
+def test_a_stale_source_is_a_final_refusal_and_a_failed_query_a_retryable_failure():
+    import logging
+
+    from feedstar.orchestration.freshness import FreshnessCheckFailed, SourceStale, judge
+
+    log = logging.getLogger("test")
+    with pytest.raises(SourceStale, match=r"^stale source data, nothing was loaded: src.feed_actions is stale: "
+                                          r"its newest event is from 2025-03-09 23:59:00, 80.0 hours before"):
+        judge([freshness_result("feed_actions", "error", 80.0), freshness_result("message_actions", "pass")], "src", log)
+    assert issubclass(SourceStale, LoadRefused)  # the DAG fails a LoadRefused without retrying
+    broken = freshness_result("feed_actions", "runtime error")
+    broken["error"] = "Code: 60. DB::Exception: Unknown table"
+    with pytest.raises(FreshnessCheckFailed, match="could not check src.feed_actions: Code: 60"):
+        judge([broken], "src", log)
+    assert not issubclass(FreshnessCheckFailed, LoadRefused)

@@ -133,6 +133,25 @@ def test_options_list_what_the_marts_hold(app):
     assert options["values"]["city"] == ["Helsinki", "Moscow", "unknown"]
     # os: iOS from both marts, Android only from the slice mart
     assert options["values"]["os"] == ["Android", "iOS", "unknown"]
+    # ages 20, 30, 40 and NULL of the slice mart, through dim_age_buckets
+    assert options["values"]["age_bucket"] == ["18-24", "25-34", "35-44", "unknown"]
+
+
+def test_age_buckets_are_the_warehouse_table_s_not_the_dashboard_s(endpoint, admin):
+    # other buckets in dim_age_buckets (as a changed marts_age_bucket macro would build it):
+    # the dashboard filters and offers those, it has no buckets of its own
+    create_marts(admin, "regrouped")
+    admin.command("alter table regrouped.dim_age_buckets update age_bucket = '30-49' where age in (30, 40)",
+                  settings={"mutations_sync": 2})
+    with TestClient(create_app(connection(readonly_url(endpoint, "regrouped"), readonly=True))) as client:
+        options = client.get("/api/options").json()
+        grouped = client.get(f"/api/panels/app_activity?{RANGE}&age_bucket=30-49").json()
+        refused = client.get(f"/api/panels/app_activity?{RANGE}&age_bucket=35-44")
+    assert "30-49" in options["values"]["age_bucket"] and "35-44" not in options["values"]["age_bucket"]
+    # ages 30 and 40 on 2025-03-02: rows 2 and 3 of agg_app_daily_activity, 5 + 7 active users
+    total = grouped["columns"].index("total_users")
+    assert [row[total] for row in grouped["rows"]] == [12]
+    assert refused.status_code == 400 and refused.json()["parameter"] == "age_bucket"
 
 
 @pytest.mark.parametrize("query, parameter", [

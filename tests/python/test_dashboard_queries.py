@@ -7,7 +7,7 @@ import pytest
 
 from feedstar.dashboard.filters import Filters
 from feedstar.dashboard.queries import PANELS, active_users, feed_engagement, retention
-from feedstar.dashboard.queries.base import PanelUnavailable, breakdown_predicate, slice_predicate
+from feedstar.dashboard.queries.base import AGE_BUCKETS, PanelUnavailable, breakdown_predicate, slice_predicate
 
 DAY = dt.date(2025, 3, 2)
 # A value that would break out of a string literal if it were ever pasted into SQL.
@@ -51,6 +51,16 @@ def test_every_panel_reads_only_dashboard_marts(name):
     ctes = set(re.findall(r"\b([a-z_]+) as \(", query.sql))
     assert all(table.startswith("agg_") or table in ctes for table in tables), tables
     assert query.mart.startswith("agg_")
+
+
+@pytest.mark.parametrize("name", sorted(PANELS))
+def test_an_age_bucket_filter_reads_the_buckets_dbt_built(name):
+    query = built(PANELS[name], filters(slices=(("age_bucket", "18-24"),), group_a=1, group_b=2))
+    if query is None or query.mart == "agg_active_users" or query.mart == "agg_retention":
+        return  # refused, or a breakdown mart: its age_bucket values are stored, not computed
+    # no bucket boundary of its own: the ages map through dbt's table of buckets
+    assert AGE_BUCKETS in query.sql
+    assert not re.search(r"age\s*<", query.sql)
 
 
 def test_no_slice_reads_the_total_row_not_a_sum():
@@ -150,3 +160,42 @@ def test_experiment_panels_read_the_30_day_totals_only_for_a_30_day_range_they_c
         assert query.mart == mart
         assert f"from {mart}" in query.sql
 
+
+
+class RecordingReader:
+    """Stands in for MartReader to collect the Today page's SQL (no rows: nothing to draw)."""
+
+    def __init__(self):
+        self.sql = []
+
+    def select(self, sql, parameters):
+        self.sql.append(sql)
+        return [], []
+
+
+def test_on_a_cluster_the_dashboard_reads_only_tables_every_node_holds_whole():
+    import glob
+    import os
+
+    from feedstar.dashboard.queries import options, today
+
+    reader = RecordingReader()
+    today.newest_day(reader)
+    today.slices(reader, DAY)
+    today.load(reader, DAY, "all")
+    variants = [filters(group_a=1, group_b=2, slices=slices)
+                for slices in ((), (("os", "iOS"),), (("age_bucket", "18-24"),), (("city", "Moscow"),))]
+    sql = [options.DATES_SQL, options.BREAKDOWN_VALUES_SQL, options.SLICE_VALUES_SQL, *reader.sql,
+           *(query.sql for panel in PANELS.values() for chosen in variants if (query := built(panel, chosen)))]
+    ctes = {name for text in sql for name in re.findall(r"\b([a-z_]+) as \(", text)}
+    read = {name for text in sql for name in re.findall(r"\bfrom\s+([a-z_]+)", text)} - ctes
+    repo = os.path.join(os.path.dirname(__file__), "..", "..")
+    # the names ref() gives: what the cluster target creates under each model's name
+    models = {os.path.basename(path)[:-4] for path in glob.glob(os.path.join(repo, "models", "**", "*.sql"),
+                                                                 recursive=True)}
+    assert read and read <= models, read - models
+    # the sharded models (a Distributed table over <name>_local) in the cluster target's statements
+    sharded = {name for path in glob.glob(os.path.join(repo, "tests", "compiled", "cluster", "build", "*.sql"))
+               for name in re.findall(r"Distributed\('[^']*', '[^']*', '(\w+)_local'", open(path).read())}
+    assert "fact_daily_feed" in sharded
+    assert not read & sharded  # docs/production.md: whole on every node, any node answers alone

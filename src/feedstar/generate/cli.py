@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ..chclient import ClickHouseUnreachable, connection, get_client
+from ..settings import SettingsError
 from . import run
+from .layout import Layout
 from .options import DEFAULT_DAYS, InvalidOptions, make_plan
 
 # Flags that define a data set; --append-day reuses the stored ones instead.
@@ -25,13 +27,16 @@ PLAN_FLAGS = ("start", "days", "scale", "seed", "late_share")
 @click.option("--url", default=None, metavar="URL",
               help="ClickHouse HTTP URL without a password, e.g. http://user@127.0.0.1:8123 (default: the "
                    "FEEDSTAR_CH_* settings; the password always comes from FEEDSTAR_CH_PASSWORD[_FILE]).")
-@click.option("--if-absent", is_flag=True, help="Do nothing if `product` already holds a generated data set.")
+@click.option("--if-absent", is_flag=True, help="Do nothing if the source database already holds a generated data set.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.pass_context
 def generate(ctx, start, days, scale, seed, late_share, append_day, url, if_absent, no_progress):
-    """Generate the realistic product database (`product.feed_actions`, `product.message_actions`)."""
+    """Generate the realistic product database: `feed_actions` and `message_actions` in
+    FEEDSTAR_SOURCE_DATABASE (default `product`); with FEEDSTAR_TARGET=cluster, sharded over
+    the cluster FEEDSTAR_CH_CLUSTER."""
     try:
         conn = connection(url)
+        layout = Layout.from_settings()
         if append_day:
             given = [name for name in PLAN_FLAGS
                      if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
@@ -39,21 +44,21 @@ def generate(ctx, start, days, scale, seed, late_share, append_day, url, if_abse
                 flags = ", ".join("--" + name.replace("_", "-") for name in given)
                 raise InvalidOptions(f"--append-day reuses the stored data set's parameters; drop {flags}")
             client = get_client(conn)
-            summary = run.append_day(client, progress=not no_progress)
+            summary = run.append_day(client, progress=not no_progress, layout=layout)
         else:
             plan = make_plan(start=start, days=days, scale=scale, seed=seed, late_share=late_share)
             client = get_client(conn)
-            existing = run.read_meta(client) if if_absent else None
+            existing = run.read_meta(client, layout) if if_absent else None
             if existing is not None:
-                click.echo(f"product @ {conn.redacted(with_database=False)} already holds {existing.start}..{existing.end} "
+                click.echo(f"{layout.database} @ {conn.redacted(with_database=False)} already holds {existing.start}..{existing.end} "
                            f"(seed {existing.seed}, scale {existing.scale:g}); --if-absent: nothing to do")
                 return
-            summary = run.generate(client, plan, progress=not no_progress)
-    except (InvalidOptions, ClickHouseUnreachable) as exc:
+            summary = run.generate(client, plan, progress=not no_progress, layout=layout)
+    except (InvalidOptions, ClickHouseUnreachable, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     plan = summary.plan
     click.echo(
-        f"product @ {conn.redacted(with_database=False)}: {plan.start}..{plan.end} (seed {plan.seed}, scale {plan.scale:g}, "
+        f"{layout.database} @ {conn.redacted(with_database=False)}: {plan.start}..{plan.end} (seed {plan.seed}, scale {plan.scale:g}, "
         f"late share {plan.late_share:g}); wrote {len(summary.days_written)} day(s) in {summary.seconds:.1f}s; "
         f"now {summary.feed_rows:,} feed_actions, {summary.message_rows:,} message_actions, {summary.users:,} users")
 

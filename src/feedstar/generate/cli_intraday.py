@@ -10,17 +10,19 @@ import click
 
 from ..alerts.connect import describe, open_client
 from ..chclient import ClickHouseUnreachable
+from ..settings import SettingsError
 from . import cli as daily_cli
+from .layout import Layout
 from .options import InvalidOptions
 
 UNTIL = click.Option(
     ["--until"], default=None, is_flag=False, flag_value="now", metavar="TIMESTAMP",
     help="Also write the day of TIMESTAMP up to it (YYYY-MM-DDTHH:MM[:SS], the warehouse's clock; "
-         "`--until` alone or `now`: now). Without plan flags it extends the data set already in `product`.")
+         "`--until` alone or `now`: now). Without plan flags it extends the data set already in the source database.")
 INCIDENT = click.Option(
     ["--incident", "incident_specs"], multiple=True, metavar="START/DURATION:METRIC=FACTOR[,os=X|,source=X]",
     help="Inject an outage (repeatable), e.g. 2026-11-29T14:00/30m:feed_views=0.4; metrics feed_views, "
-         "likes, messages; recorded in product._generate_meta.")
+         "likes, messages; recorded in _generate_meta.")
 
 
 @click.pass_context
@@ -34,18 +36,19 @@ def _callback(ctx, until, incident_specs, **params):
     try:
         if params["append_day"]:
             raise InvalidOptions("--append-day cannot be combined with --until or --incident")
+        layout = Layout.from_settings()
         client = open_client(params["url"])
         summary, until_at, incidents = intraday.generate(
             client, plan_given=bool(given), until=until, incident_specs=list(incident_specs),
-            progress=not params["no_progress"], if_absent=params["if_absent"],
+            progress=not params["no_progress"], if_absent=params["if_absent"], layout=layout,
             **{name: (params[name] if name in given else None) for name in daily_cli.PLAN_FLAGS})
-    except (InvalidOptions, ClickHouseUnreachable) as exc:
+    except (InvalidOptions, ClickHouseUnreachable, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     plan = summary.plan
     partial = f" + {until_at.date()} up to {until_at:%H:%M:%S}" if until_at else ""
     injected = f"; incidents: {', '.join(i.spec for i in incidents)}" if incidents else ""
     click.echo(
-        f"product @ {describe(params['url'])}: {plan.start}..{plan.end}{partial} (seed {plan.seed}, "
+        f"{layout.database} @ {describe(params['url'])}: {plan.start}..{plan.end}{partial} (seed {plan.seed}, "
         f"scale {plan.scale:g}, late share {plan.late_share:g}); wrote {len(summary.days_written)} day(s) "
         f"in {summary.seconds:.1f}s; now {summary.feed_rows:,} feed_actions, {summary.message_rows:,} "
         f"message_actions, {summary.users:,} users{injected}")

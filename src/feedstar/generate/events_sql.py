@@ -4,7 +4,7 @@ One INSERT covers several days (`{days:Array(Date)}`): `_users` is read once and
 with the days, which amortises the per-query cost and gives the engine enough rows to use
 every core.  Every draw is a hash of (seed, what it is about), so batching changes nothing
 in the result.  The day whose later events are held back (--late-share) is
-`{incomplete_day:Date}`.
+`{incomplete_day:Date}`.  `{db}` stands for the source database (Layout.render).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _user_days(role_filter: str) -> str:
                 *,
                 day,
                 multiIf(is_campaign = 1, 3, source = 'ads', 2, 1) as segment
-            from product._users
+            from {db}._users
             array join {days:Array(Date)} as day
             where signup_day <= day and """ + role_filter + """
         )"""
@@ -72,7 +72,7 @@ def _post_from(age_draw: str, rank_draw: str) -> str:
 # of the same post seconds later; a small share of likes go to another post instead (at a
 # random time of the day).
 FEED_SQL = f"""
-insert into product._feed_actions_stage
+insert into {{db}}._feed_actions_stage
 with
     active as (
         select
@@ -133,7 +133,7 @@ from events
 # uses the messenger replies with reply_probability, with the receiver's own attributes;
 # receivers who never send (feed-only users) are the receive-only users.
 MESSAGES_SQL = f"""
-insert into product._message_actions_stage
+insert into {{db}}._message_actions_stage
 with
     senders as (
         select
@@ -169,7 +169,7 @@ with
             if(r.changes_on <= m.day, r.new_city, r.city) as r_city,
             r.exp_group as r_exp_group
         from messages as m
-        left join (select * from product._users where messenger_role in (1, 2)) as r on r.user_id = m.receiver
+        left join (select * from {{db}}._users where messenger_role in (1, 2)) as r on r.user_id = m.receiver
     ),
     all_messages as (
         select

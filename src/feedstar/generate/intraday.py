@@ -8,12 +8,12 @@ is ever duplicated; `--append-day` later completes D (the stored plan's last com
 is D - 1).
 
 Without plan flags (--start, --days, --scale, --seed, --late-share), or with --if-absent,
-and with a data set already in `product`, `--until` *extends* it: the stored start, seed, scale and late share
+and with a data set already in the source database, `--until` *extends* it: the stored start, seed, scale and late share
 are kept, the complete days missing since the stored data set are written and day D is
 (re)written up to T.  With plan flags it is a full run of that window plus day D.
 
 `--incident`: the days an incident touches are rewritten through the same cut with the
-incident's thinning (generate/incidents.py).  `product._generate_meta` records `until`
+incident's thinning (generate/incidents.py).  `_generate_meta` records `until`
 (NULL when the last day is complete) and `incidents` (JSON, what was injected).
 `--append-day` writes plain days: it does not carry incidents to the day it adds.
 """
@@ -25,6 +25,7 @@ import time
 
 from . import events_sql, incidents as incidents_mod, run, schema
 from .incidents import Incident
+from .layout import Layout
 from .options import InvalidOptions, Plan, make_plan
 
 CUT = {"feed_actions": "_feed_actions_cut", "message_actions": "_message_actions_cut"}
@@ -50,39 +51,44 @@ def parse_until(value: str, now: dt.datetime) -> dt.datetime:
     return until
 
 
-def ensure_schema(client) -> None:
-    schema.ensure_schema(client)
+def ensure_schema(client, layout: Layout) -> None:
+    schema.ensure_schema(client, layout)
     for table, cut in CUT.items():
-        template = schema.FEED_ACTIONS if table == "feed_actions" else schema.MESSAGE_ACTIONS
-        client.command(template.format(table=cut))
-    client.command("alter table product._generate_meta"
+        schema.create_event_table(client, layout, cut, table)
+    client.command(f"alter table {layout.whole('_generate_meta')}"
                    " add column if not exists until Nullable(DateTime),"
                    " add column if not exists incidents String default '[]'")
 
 
-def read_state(client) -> tuple[Plan | None, dt.datetime | None, list[Incident]]:
+def read_state(client, layout: Layout | None = None) -> tuple[Plan | None, dt.datetime | None, list[Incident]]:
     """The stored plan (complete days), the partial day's end (or None) and the incidents."""
-    plan = run.read_meta(client)
+    layout = layout or Layout.from_settings()
+    plan = run.read_meta(client, layout)
     if plan is None:
         return None, None, []
     columns = {name for (name,) in client.query(
-        "select name from system.columns where database = 'product' and table = '_generate_meta'").result_rows}
+        "select name from system.columns where database = {database:String} and table = '_generate_meta'",
+        parameters={"database": layout.database}).result_rows}
     if "until" not in columns:
         return plan, None, []
-    until, text = client.query("select until, incidents from product._generate_meta").result_rows[0]
+    until, text = client.query(f"select until, incidents from {layout.table('_generate_meta')}").result_rows[0]
     return plan, until, incidents_mod.from_json(text)
 
 
 def generate(client, *, start=None, days=None, scale=None, seed=None, late_share=None, plan_given: bool,
-             until: str | None, incident_specs: list[str], progress: bool = True, if_absent: bool = False):
+             until: str | None, incident_specs: list[str], progress: bool = True, if_absent: bool = False,
+             layout: Layout | None = None):
     """Run `feedstar generate` with --until and/or --incident; returns (run.Summary, until, incidents)."""
+    layout = layout or Layout.from_settings()
+    layout.prepare(client)
     began = time.monotonic()
     new_incidents = [incidents_mod.parse(spec) for spec in incident_specs]
     now = server_now(client)
     until_at = parse_until(until, now) if until is not None else None
-    stored, stored_until, stored_incidents = read_state(client)
+    stored, stored_until, stored_incidents = read_state(client, layout)
     if until_at is not None and stored is not None and (not plan_given or if_absent):
-        return _extend(client, stored, stored_until, stored_incidents, new_incidents, until_at, progress, began)
+        return _extend(client, layout, stored, stored_until, stored_incidents, new_incidents, until_at, progress,
+                       began)
 
     options = {"start": start, "scale": scale, "seed": seed, "late_share": late_share}
     options = {name: value for name, value in options.items() if value is not None}
@@ -98,20 +104,23 @@ def generate(client, *, start=None, days=None, scale=None, seed=None, late_share
     last = until_at.date() if until_at is not None else complete.end
     whole = Plan(complete.start, (last - complete.start).days + 1, complete.scale, complete.seed, complete.late_share)
     _check_incidents(new_incidents, complete.start, last, until_at)
-    ensure_schema(client)
+    ensure_schema(client, layout)
     summary = run.generate(client, whole if until_at is not None else complete,
-                           only_days=complete.dates() if until_at is not None else None, progress=progress)
+                           only_days=complete.dates() if until_at is not None else None, progress=progress,
+                           layout=layout)
     rewrite = {day for incident in new_incidents for day in incident.days() if complete.start <= day <= last}
     if until_at is not None:
         rewrite.add(last)
-    _rewrite_days(client, whole, sorted(rewrite), until_at, new_incidents)
+    _rewrite_days(client, layout, whole, sorted(rewrite), until_at, new_incidents)
     if until_at is not None:
-        run._drop_days_outside(client, whole)
-    _write_state(client, complete.end, until_at, new_incidents)
-    return _summary(client, complete, summary.days_written + [last] * (until_at is not None), began), until_at, new_incidents
+        run.drop_days_outside(client, whole, layout)
+    _write_state(client, layout, complete.end, until_at, new_incidents)
+    written = summary.days_written + [last] * (until_at is not None)
+    return _summary(client, layout, complete, written, began), until_at, new_incidents
 
 
-def _extend(client, stored: Plan, stored_until, stored_incidents, new_incidents, until_at, progress, began):
+def _extend(client, layout: Layout, stored: Plan, stored_until, stored_incidents, new_incidents, until_at, progress,
+            began):
     day = until_at.date()
     if day <= stored.end:
         raise InvalidOptions(f"--until: {until_at} is not after the data set's complete days "
@@ -124,17 +133,17 @@ def _extend(client, stored: Plan, stored_until, stored_incidents, new_incidents,
     first_written = complete_days[0] if complete_days else day
     _check_incidents(new_incidents, first_written, day, until_at)
     everything = stored_incidents + new_incidents
-    ensure_schema(client)
+    ensure_schema(client, layout)
     if complete_days:
-        run.generate(client, whole, only_days=complete_days, progress=progress)
+        run.generate(client, whole, only_days=complete_days, progress=progress, layout=layout)
     else:
-        run._build_users(client, whole)
+        run._build_users(client, whole, layout)
     written = set(complete_days) | {day}
     rewrite = {d for incident in everything for d in incident.days() if d in written} | {day}
-    _rewrite_days(client, whole, sorted(rewrite), until_at, everything)
+    _rewrite_days(client, layout, whole, sorted(rewrite), until_at, everything)
     complete = Plan(stored.start, whole.days - 1, stored.scale, stored.seed, stored.late_share)
-    _write_state(client, complete.end, until_at, everything)
-    return _summary(client, complete, complete_days + [day], began), until_at, everything
+    _write_state(client, layout, complete.end, until_at, everything)
+    return _summary(client, layout, complete, complete_days + [day], began), until_at, everything
 
 
 def _check_incidents(incidents: list[Incident], first: dt.date, last: dt.date, until_at) -> None:
@@ -145,46 +154,46 @@ def _check_incidents(incidents: list[Incident], first: dt.date, last: dt.date, u
             raise InvalidOptions(f"--incident: {incident.spec} starts at or after --until ({until_at})")
 
 
-def _rewrite_days(client, plan: Plan, days: list[dt.date], until_at, incidents: list[Incident]) -> None:
+def _rewrite_days(client, layout: Layout, plan: Plan, days: list[dt.date], until_at,
+                  incidents: list[Incident]) -> None:
     """Build each day whole in the stage tables, keep what the cut keeps, swap it in."""
     if not days:
         return
-    users_before_window = int(client.command(
-        "select count() from product._users where signup_day < {start:Date}", parameters={"start": plan.start}))
+    users_before_window = run.count_users_before(client, plan.start, layout)
     for day in days:
         params = events_sql.batch_params(
             seed=plan.seed, start=plan.start, days=[day], incomplete_day=plan.end,
             late_share=plan.late_share, scale=plan.scale, users_before_window=users_before_window)
         for table, sql in SQL.items():
             stage, cut = schema.STAGE[table], CUT[table]
-            client.command(f"truncate table product.{stage}")
-            client.command(sql, parameters=events_sql.bound(sql, params))
+            client.command(f"truncate table {layout.rows(stage)}")
+            client.command(layout.render(sql), parameters=events_sql.bound(sql, params))
             cut_params = {"seed": plan.seed}
             keep = incidents_mod.keep_condition(table, incidents, cut_params)
             if until_at is not None and day == until_at.date():
                 keep += " and time < {until:DateTime}"
                 cut_params["until"] = until_at
-            client.command(f"truncate table product.{cut}")
-            client.command(f"insert into product.{cut} select * from product.{stage} where {keep}",
+            client.command(f"truncate table {layout.rows(cut)}")
+            client.command(f"insert into {layout.table(cut)} select * from {layout.table(stage)} where {keep}",
                            parameters=cut_params)
         for table, cut in CUT.items():
-            client.command(f"alter table product.{table} replace partition id '{day:%Y%m%d}' from product.{cut}",
-                           settings=run.REPLACE_SETTINGS)
+            run.replace_days(client, layout, table, cut, [day])
     for table in SQL:
-        client.command(f"truncate table product.{schema.STAGE[table]}")
-        client.command(f"truncate table product.{CUT[table]}")
+        client.command(f"truncate table {layout.rows(schema.STAGE[table])}")
+        client.command(f"truncate table {layout.rows(CUT[table])}")
 
 
-def _write_state(client, last_complete: dt.date, until_at, incidents: list[Incident]) -> None:
+def _write_state(client, layout: Layout, last_complete: dt.date, until_at, incidents: list[Incident]) -> None:
     client.command(
-        "alter table product._generate_meta update last_day = {last:Date}, until = {until:Nullable(DateTime)},"
-        " incidents = {incidents:String} where 1",
+        f"alter table {layout.whole('_generate_meta')} update last_day = {{last:Date}},"
+        " until = {until:Nullable(DateTime)}, incidents = {incidents:String} where 1",
         parameters={"last": last_complete, "until": until_at, "incidents": incidents_mod.to_json(incidents)},
         settings={"mutations_sync": 2})
 
 
-def _summary(client, plan: Plan, days_written, began) -> run.Summary:
-    counts = {table: int(client.command(f"select count() from product.{table}")) for table in schema.SOURCE_TABLES}
-    users = int(client.command("select count() from product._users"))
+def _summary(client, layout: Layout, plan: Plan, days_written, began) -> run.Summary:
+    counts = {table: int(client.command(f"select count() from {layout.table(table)}"))
+              for table in schema.SOURCE_TABLES}
+    users = int(client.command(f"select count() from {layout.table('_users')}"))
     return run.Summary(plan, days_written, counts["feed_actions"], counts["message_actions"], users,
                        time.monotonic() - began)

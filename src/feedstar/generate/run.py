@@ -1,6 +1,8 @@
 """Run a generation: users, then each day built in a stage table and swapped into place.
 
-Each day is written to `_*_stage` and moved with `REPLACE PARTITION`, so a re-run replaces
+The tables are in the source database (FEEDSTAR_SOURCE_DATABASE, default `product`), laid out
+for one node or a cluster as generate/layout.py says; every function takes that `layout`
+(default: the settings').  Each day is written to `_*_stage` and moved with `REPLACE PARTITION`, so a re-run replaces
 the day, never appends, and a run killed mid-way leaves every day of each table either old
 or new, never partial (a killed full run with a new seed can leave old and new days side by
 side; re-run it to finish).  The data set's parameters (`_generate_meta`) are written last,
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from . import events_sql, schema, users_sql
+from .layout import Layout
 from .options import InvalidOptions, Plan
 
 # Stage tables are emptied before each batch; REPLACE PARTITION from an empty stage (a day on
@@ -50,34 +53,40 @@ class Summary:
     seconds: float
 
 
-def read_meta(client) -> Plan | None:
-    """The plan of the data set now in `product`, or None when there is none."""
-    exists = client.command("exists table product._generate_meta")
+def read_meta(client, layout: Layout | None = None) -> Plan | None:
+    """The plan of the data set now in the source database, or None when there is none."""
+    layout = layout or Layout.from_settings()
+    exists = client.command(f"exists table {layout.table('_generate_meta')}")
     if not int(exists):
         return None
-    rows = client.query("select start, last_day, seed, scale, late_share from product._generate_meta").result_rows
+    rows = client.query(
+        f"select start, last_day, seed, scale, late_share from {layout.table('_generate_meta')}").result_rows
     if not rows:
         return None
     start, last_day, seed, scale, late_share = rows[0]
     return Plan(start=start, days=(last_day - start).days + 1, scale=scale, seed=seed, late_share=late_share)
 
 
-def plan_append(client) -> Plan:
-    """The plan after adding one day to the data set in `product` (validated, nothing written)."""
-    current = read_meta(client)
+def plan_append(client, layout: Layout | None = None) -> Plan:
+    """The plan after adding one day to the data set in the source database (validated, nothing written)."""
+    layout = layout or Layout.from_settings()
+    current = read_meta(client, layout)
     if current is None:
-        raise InvalidOptions("--append-day: no generated data set in `product` (run `feedstar generate` first)")
+        raise InvalidOptions(f"--append-day: no generated data set in `{layout.database}` "
+                             "(run `feedstar generate` first)")
     return Plan(start=current.start, days=current.days + 1, scale=current.scale, seed=current.seed,
                 late_share=current.late_share)
 
 
-def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, progress: bool = True) -> Summary:
-    """Write `plan` into `product`: all its days, or only `only_days` (for --append-day)."""
+def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, progress: bool = True,
+             layout: Layout | None = None) -> Summary:
+    """Write `plan` into the source database: all its days, or only `only_days` (for --append-day)."""
+    layout = layout or Layout.from_settings()
+    layout.prepare(client)
     began = time.monotonic()
-    schema.ensure_schema(client)
-    users = _build_users(client, plan)
-    users_before_window = int(client.command(
-        "select count() from product._users where signup_day < {start:Date}", parameters={"start": plan.start}))
+    schema.ensure_schema(client, layout)
+    users = _build_users(client, plan, layout)
+    users_before_window = count_users_before(client, plan.start, layout)
     days = only_days or plan.dates()
     with tqdm(total=len(days), unit="day", desc="feedstar generate", disable=not progress) as bar:
         step = days_per_batch(plan.scale)
@@ -86,78 +95,98 @@ def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, prog
             params = events_sql.batch_params(
                 seed=plan.seed, start=plan.start, days=batch, incomplete_day=plan.end,
                 late_share=plan.late_share, scale=plan.scale, users_before_window=users_before_window)
-            _write_batch(client, batch, params, on_days_done=bar.update)
+            _write_batch(client, batch, params, layout, on_days_done=bar.update)
     for stage in schema.STAGE.values():
-        client.command(f"truncate table product.{stage}")
+        client.command(f"truncate table {layout.rows(stage)}")
     if only_days is None:
-        _drop_days_outside(client, plan)
+        drop_days_outside(client, plan, layout)
     counts = {
-        table: int(client.command(f"select count() from product.{table}"))
+        table: int(client.command(f"select count() from {layout.table(table)}"))
         for table in schema.SOURCE_TABLES
     }
-    _write_meta(client, plan)  # the commit: nothing after it writes
+    _write_meta(client, plan, layout)  # the commit: nothing after it writes
     return Summary(plan, days, counts["feed_actions"], counts["message_actions"], users,
                    time.monotonic() - began)
 
 
-def append_day(client, progress: bool = True) -> Summary:
+def append_day(client, progress: bool = True, layout: Layout | None = None) -> Summary:
     """Add the day after the last one present; rebuild that last day if it held events back."""
-    plan = plan_append(client)
+    layout = layout or Layout.from_settings()
+    plan = plan_append(client, layout)
     new_day = plan.end
     days = [new_day - dt.timedelta(days=1), new_day] if plan.late_share > 0 else [new_day]
-    return generate(client, plan, only_days=days, progress=progress)
+    return generate(client, plan, only_days=days, progress=progress, layout=layout)
 
 
-def _build_users(client, plan: Plan) -> int:
-    client.command("truncate table product._users_stage")
-    client.command(users_sql.USERS_SQL, parameters=users_sql.users_params(plan.start, plan.end, plan.scale, plan.seed))
+def count_users_before(client, day: dt.date, layout: Layout) -> int:
+    return int(client.command(f"select count() from {layout.table('_users')} where signup_day < {{start:Date}}",
+                              parameters={"start": day}))
+
+
+def _build_users(client, plan: Plan, layout: Layout | None = None) -> int:
+    layout = layout or Layout.from_settings()
+    client.command(f"truncate table {layout.rows('_users_stage')}")
+    client.command(layout.render(users_sql.USERS_SQL),
+                   parameters=users_sql.users_params(plan.start, plan.end, plan.scale, plan.seed))
     # Swap atomically: readers see the old users or the new ones, never a mix.
-    client.command("exchange tables product._users_stage and product._users")
+    for statement in layout.wait_for_replicas("_users_stage"):
+        client.command(statement)
+    client.command(f"exchange tables {layout.table('_users_stage')} and {layout.whole('_users')}")
     # The stage now holds the previous users: empty it, so that what is stored does not
     # depend on how many runs came before (a killed run's re-run leaves the same tables).
-    client.command("truncate table product._users_stage")
-    return int(client.command("select count() from product._users"))
+    client.command(f"truncate table {layout.rows('_users_stage')}")
+    return int(client.command(f"select count() from {layout.table('_users')}"))
 
 
-def _write_batch(client, days: list[dt.date], params: dict, on_days_done) -> None:
+def replace_days(client, layout: Layout, table: str, source: str, days: list[dt.date]) -> None:
+    """Swap `days` of `source` (a work table) into `table`, each day's partition atomically;
+    on a cluster each shard swaps its own rows."""
+    for statement in layout.wait_for_replicas(source):
+        client.command(statement)
+    # One ALTER replaces every day; the partition id of `partition by toDate(time)` is
+    # YYYYMMDD, built from date objects produced by validation, never from user text.
+    source_table = f"{layout.database}.{layout.node_table(source)}"
+    replaces = ", ".join(f"replace partition id '{day:%Y%m%d}' from {source_table}" for day in days)
+    client.command(f"alter table {layout.rows(table)} {replaces}", settings=REPLACE_SETTINGS)
+
+
+def _write_batch(client, days: list[dt.date], params: dict, layout: Layout, on_days_done) -> None:
     """Build the days in the stage tables, then swap each day into the source tables."""
     for table, sql in (("feed_actions", events_sql.FEED_SQL), ("message_actions", events_sql.MESSAGES_SQL)):
-        client.command(f"truncate table product.{schema.STAGE[table]}")
-        client.command(sql, parameters=events_sql.bound(sql, params))
+        client.command(f"truncate table {layout.rows(schema.STAGE[table])}")
+        client.command(layout.render(sql), parameters=events_sql.bound(sql, params))
     for table in schema.SOURCE_TABLES:
-        # One ALTER replaces every day of the batch; each day's partition is swapped
-        # atomically.  The partition id of `partition by toDate(time)` is YYYYMMDD, built
-        # from date objects produced by validation, never from user text.
-        replaces = ", ".join(
-            f"replace partition id '{day:%Y%m%d}' from product.{schema.STAGE[table]}" for day in days)
-        client.command(f"alter table product.{table} {replaces}", settings=REPLACE_SETTINGS)
+        replace_days(client, layout, table, schema.STAGE[table], days)
     on_days_done(len(days))
 
 
-def _drop_days_outside(client, plan: Plan) -> None:
+def drop_days_outside(client, plan: Plan, layout: Layout | None = None) -> None:
     """A full run owns the window: days left from an earlier, wider run are removed."""
+    layout = layout or Layout.from_settings()
     for table in schema.SOURCE_TABLES:
         partitions = client.query(
-            "select distinct partition_id from system.parts"
-            " where database = 'product' and table = {table:String} and active",
-            parameters={"table": table}).result_rows
-        stale = [day for day in (dt.datetime.strptime(pid, "%Y%m%d").date() for (pid,) in partitions)
-                 if not plan.start <= day <= plan.end]
+            f"select distinct partition_id from {layout.parts()}"
+            " where database = {database:String} and table = {table:String} and active",
+            parameters={"database": layout.database, "table": layout.node_table(table)}).result_rows
+        stale = sorted({day for day in (dt.datetime.strptime(pid, "%Y%m%d").date() for (pid,) in partitions)
+                        if not plan.start <= day <= plan.end})
         if stale:
             drops = ", ".join(f"drop partition id '{day:%Y%m%d}'" for day in stale)
-            client.command(f"alter table product.{table} {drops}")
+            client.command(f"alter table {layout.rows(table)} {drops}")
 
 
 META_STAGE = "_generate_meta_stage"
 
 
-def _write_meta(client, plan: Plan) -> None:
+def _write_meta(client, plan: Plan, layout: Layout) -> None:
     """Replace the stored parameters in one step: built in a stage table of the same shape
     (columns other modules added included), then swapped in with EXCHANGE TABLES.  A kill
     at any point leaves the old parameters or the new ones, never none (a TRUNCATE then
     INSERT killed in between left an empty table, and --append-day refused to run)."""
-    client.command(f"drop table if exists product.{META_STAGE}")
-    client.command(f"create table product.{META_STAGE} as product._generate_meta")
-    client.insert(f"product.{META_STAGE}", [[plan.start, plan.end, plan.seed, plan.scale, plan.late_share]],
+    client.command(f"drop table if exists {layout.whole(META_STAGE)}")
+    client.command(layout.create_like(META_STAGE, "_generate_meta", schema.META_KEYS))
+    client.insert(layout.table(META_STAGE), [[plan.start, plan.end, plan.seed, plan.scale, plan.late_share]],
                   column_names=["start", "last_day", "seed", "scale", "late_share"])
-    client.command(f"exchange tables product.{META_STAGE} and product._generate_meta")
+    for statement in layout.wait_for_replicas(META_STAGE):
+        client.command(statement)
+    client.command(f"exchange tables {layout.table(META_STAGE)} and {layout.whole('_generate_meta')}")

@@ -1,5 +1,5 @@
-"""SQL that builds `product._users_stage`: every user signed up from PRE_WINDOW_DAYS before
-the window's start to its last day, ids given in sign-up order."""
+"""SQL that builds `_users_stage` (in the source database, `{db}`): every user signed up
+from PRE_WINDOW_DAYS before the window's start to its last day, ids given in sign-up order."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .randomness import exponential, uniform
 U = "user_id"
 
 USERS_SQL = f"""
-insert into product._users_stage
+insert into {{db}}._users_stage
 with
     signup_days as (
         select

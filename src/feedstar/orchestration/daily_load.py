@@ -1,12 +1,15 @@
-"""The three steps of the daily load as plain functions, so they run (and are tested) without
+"""The steps of the daily load as plain functions, so they run (and are tested) without
 a scheduler; dags/feedstar_daily.py wraps each one in an Airflow task.
 
-1. check_source_arrival: which day, may it be loaded, are its events there?
-2. build_day: `dbt build` for that day (staging, facts, dims, snapshot, marts, tests).
-3. summarize_day: rows per built table for that day, for the task log.
+1. check_source_freshness: `dbt source freshness` when the run loads yesterday (not for a
+   backfill: orchestration/freshness.py says why); a stale source refuses the run.
+2. check_source_arrival: which day, may it be loaded, are its events there?
+3. build_day: `dbt build` for that day (staging, facts, dims, snapshot, marts, tests).
+4. summarize_day: rows per built table for that day, for the task log.
 
-Errors: LoadRefused = never retry (future day, before the data, no connection);
-SourceNotArrived / ClickHouseUnreachable / DbtBuildFailed = worth a retry.
+Errors: LoadRefused = never retry (future day, before the data, no connection, a stale
+source); SourceNotArrived / ClickHouseUnreachable / DbtBuildFailed / FreshnessCheckFailed =
+worth a retry.
 """
 
 from __future__ import annotations
@@ -22,10 +25,30 @@ from feedstar.orchestration.dbt_build import (
     DbtCommand, built_tables, execution_seconds, kind_counts, run_dbt_build,
 )
 from feedstar.orchestration.days import day_to_load, refuse_unfinished_day
+from feedstar.orchestration.freshness import freshness_argv, is_backfill, judge, run_freshness
 from feedstar.orchestration.summary import format_summary, rows_per_table
 from feedstar.settings import dbt_executable, dbt_profiles_dir, dbt_project_dir, dbt_target_path, setting
 
 log = logging.getLogger("feedstar.orchestration")
+
+
+def check_source_freshness(day: dt.date, today: dt.date | None = None) -> dict:
+    """{"day", "checked": bool, "sources": {table: status}} for the run loading `day` (see
+    day_to_load), or SourceStale naming the stale tables."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    refuse_unfinished_day(day, today)
+    if is_backfill(day, today):
+        log.info("source freshness not checked: %s is a backfill (before yesterday, %s); freshness compares "
+                 "the newest event with now", day, today - dt.timedelta(days=1))
+        return {"day": day.isoformat(), "checked": False, "sources": {}}
+    command = _dbt_command(_target())
+    started = time.perf_counter()
+    argv = freshness_argv(command.executable, command.project_dir, command.profiles_dir, command.target,
+                          command.target_path)
+    statuses = judge(run_freshness(argv, command.env, command.target_path, log), setting("source_database"), log)
+    log.info("sources are fresh enough to load %s: %s", day, statuses)
+    return {"day": day.isoformat(), "checked": True, "sources": statuses,
+            "seconds": round(time.perf_counter() - started, 3)}
 
 
 def check_source_arrival(

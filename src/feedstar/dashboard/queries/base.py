@@ -15,17 +15,21 @@ from dataclasses import dataclass
 from feedstar.dashboard.db import MartReader, WarehouseError
 from feedstar.dashboard.filters import Filters
 
+# The table dbt builds from the `marts_age_bucket` macro (models/marts/core/dim_age_buckets.sql):
+# every age and NULL with its bucket.  The macro is the one definition of the buckets.
+AGE_BUCKETS = "dim_age_buckets"
 # The slice marts (`agg_*_daily_activity`) keep raw attributes, NULL when unknown; the
 # breakdown marts spell them as strings with 'unknown'.  These expressions give the slice
 # marts the breakdown marts' spelling, so one filter value means the same on every page.
-# age_bucket mirrors the `marts_age_bucket` macro (docs/marts.md).
+# age_bucket maps the raw age through AGE_BUCKETS, read once per query as a map (NULL is the
+# key 256, outside UInt8), so its buckets are the ones the breakdown marts were built with.
 SLICE_EXPRESSIONS = {
     "source": "ifNull(nullIf(source, ''), 'unknown')",
     "os": "ifNull(nullIf(os, ''), 'unknown')",
     "gender": "multiIf(gender = 1, 'male', gender = 0, 'female', 'unknown')",
     "age_bucket": (
-        "multiIf(age is null, 'unknown', age < 18, '0-17', age < 25, '18-24', age < 35, '25-34', "
-        "age < 45, '35-44', age < 55, '45-54', '55+')"
+        f"(select mapFromArrays(groupArray(ifNull(age, 256)), groupArray(age_bucket)) from {AGE_BUCKETS})"
+        "[ifNull(age, 256)]"
     ),
     "country": "ifNull(nullIf(country, ''), 'unknown')",
     "city": "ifNull(nullIf(city, ''), 'unknown')",
