@@ -12,8 +12,8 @@
         table is replicated whole on every node of the cluster;
       - engines: every MergeTree-family engine becomes its Replicated* form (engine_clause);
         sharded local tables replicate within their shard, whole tables across all nodes;
-      - maintenance (the post-hooks): ALTER ... DROP PARTITION, DELETE and OPTIMIZE name the
-        local table and run ON CLUSTER, as dbt-clickhouse's own REPLACE PARTITION and
+      - maintenance (the post-hooks): ALTER ... DROP PARTITION names the local table and
+        runs ON CLUSTER, as dbt-clickhouse's own REPLACE PARTITION and
         EXCHANGE do.  With a Replicated *database* (database_engine) dbt-clickhouse sends no
         ON CLUSTER, since the database replicates DDL itself; these macros follow it.
 -#}
@@ -76,19 +76,6 @@
 {% macro feedstar_alter_table(relation, materialized=none) -%}
     {#- `alter table <the node's table>[ on cluster "<name>"]`: the head of every ALTER hook -#}
     {{- return('alter table ' ~ feedstar_local_relation(relation, materialized) ~ feedstar_on_cluster()) -}}
-{%- endmacro %}
-
-
-{% macro feedstar_delete_from(relation, materialized=none) -%}
-    {#- `delete from <the node's table>[ on cluster "<name>"]` (a lightweight DELETE) -#}
-    {{- return('delete from ' ~ feedstar_local_relation(relation, materialized) ~ feedstar_on_cluster()) -}}
-{%- endmacro %}
-
-
-{% macro feedstar_optimize_final(relation=none, materialized=none) -%}
-    {#- `optimize table <the node's table>[ on cluster "<name>"] final` (default: this model) -#}
-    {%- set relation = this if relation is none else relation -%}
-    {{- return('optimize table ' ~ feedstar_local_relation(relation, materialized) ~ feedstar_on_cluster() ~ ' final') -}}
 {%- endmacro %}
 
 

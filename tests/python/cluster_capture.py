@@ -96,7 +96,7 @@ CLUSTER_NAME = "feedstar"
 FIRST_DAY, SECOND_DAY = "2025-03-01", "2025-03-02"
 # A first (full) build, then the daily load of the second day after every source row of the
 # first day vanished: the window [first, second] renders every hook (drop_vanished_partitions
-# drops the first day, delete_vanished_users deletes its users, OPTIMIZE FINAL).
+# drops the first day's partitions).
 RUNS = (
     ("build", ["build", "--exclude-resource-type", "test", "unit_test"], {"intraday_day": SECOND_DAY}),
     ("daily", ["run"], {"start_date": SECOND_DAY, "lookback_days": 1, "intraday_day": SECOND_DAY}),

@@ -20,7 +20,7 @@ FEEDSTAR = os.path.join(os.path.dirname(sys.executable), "feedstar")
 STAR_SELECTION = ["staging", "marts.core"]
 STAR_TABLES = [
     "fact_daily_feed", "fact_daily_posts", "fact_daily_messenger", "fact_user_connections",
-    "int_user_daily_attributes", "dim_users", "dim_dates",
+    "int_user_daily_attributes", "int_user_monthly_attributes", "dim_users", "dim_dates",
 ]
 FEED_COLUMNS = ["user_id", "post_id", "action", "time", "gender", "age", "os", "source", "country", "city",
                 "exp_group"]

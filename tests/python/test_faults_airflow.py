@@ -1,5 +1,5 @@
 """Airflow: the DAG's dbt task killed mid-build (SIGKILL of its dbt process as dim_users'
-OPTIMIZE arrives, i.e. after dim_users' insert and the facts' partition swaps) is retried
+EXCHANGE arrives, i.e. after its new table is filled and before it is swapped in) is retried
 by Airflow and the run ends with the same tables as an uninterrupted run of the DAG for the
 same day from the same state.
 
@@ -92,7 +92,7 @@ def test_dbt_task_killed_mid_build_and_retried_equals_an_uninterrupted_run(setup
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
 
-    harness.proxy.reset(Moment(-1, "before", match="optimize table"), kill_dbt, "client")
+    harness.proxy.reset(Moment(-1, "before", match="EXCHANGE TABLES `analytics`.`dim_users__dbt_backup`"), kill_dbt, "client")
     retried = worker.run(LOGICAL_DATE)
     harness.proxy.reset()
     assert killed, f"no dbt process was killed ({harness.proxy.landed or 'the moment never came'})"

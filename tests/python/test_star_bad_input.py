@@ -9,6 +9,7 @@ reconciliation test fails when a fact disagrees with the source.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pytest
@@ -183,11 +184,11 @@ DIM_USERS_VALUES = ("user_id, gender, age, os, source, country, city, exp_group,
 
 
 def test_users_who_lost_some_events_are_rebuilt_from_their_other_events(warehouse):
-    """A merge cannot subtract: the rows of users whose latest events vanished from the source
-    must come from the events they have left, as a full rebuild would give them."""
+    """The rows of users whose latest events vanished from the source must come from the
+    events they have left (min / max / latest values cannot be taken back by a merge), as a
+    full rebuild gives them."""
     endpoint, work = warehouse
     client = endpoint.client()
-    versions = dict(client.query("select user_id, version from analytics.dim_users final").result_rows)
     # user 2 loses its 18:00 view (its latest event and attributes) and both 14:00 messages
     # to user 1 (its only sends; user 1's latest event was receiving them)
     for table, condition in (("feed_actions", "user_id = 2 and time = {t18:DateTime}"),
@@ -206,12 +207,32 @@ def test_users_who_lost_some_events_are_rebuilt_from_their_other_events(warehous
         "last_seen_time": at(D2, 12, 1)}
     # user 1: left with its 09:00 view
     assert by_user[1]["last_seen_time"] == at(D2, 9)
-    # the rebuilt rows kept the old versions (their data's latest times are lower) and so won
-    new_versions = dict(client.query("select user_id, version from analytics.dim_users").result_rows)
-    assert new_versions == {1: versions[1], 2: versions[2]}
-    # a full rebuild from all days gives the same values
-    run_dbt(endpoint, work, "run", "--full-refresh", "--select", "dim_users")
+    # the version is the latest event left, in Unix seconds (it went down with the events)
+    versions = dict(client.query("select user_id, version from analytics.dim_users").result_rows)
+    assert versions == {1: calendar.timegm(at(D2, 9).timetuple()), 2: calendar.timegm(at(D2, 12, 1).timetuple())}
+    # a full rebuild from all days gives the same rows
+    run_dbt(endpoint, work, "run", "--full-refresh", "--select", "int_user_monthly_attributes", "dim_users")
     assert rows_as_dicts(client, f"select {DIM_USERS_VALUES} from analytics.dim_users order by user_id") == incremental
+    assert dict(client.query("select user_id, version from analytics.dim_users").result_rows) == versions
+
+
+def test_a_month_whose_days_all_vanished_loses_its_monthly_rows(warehouse):
+    """int_user_monthly_attributes replaces whole months: a month left with no day gets no new
+    rows to replace its old ones, so its partition must be dropped, and its only users must
+    leave dim_users."""
+    endpoint, work = warehouse
+    client = endpoint.client()
+    feb28 = dt.date(2025, 2, 28)
+    insert_events(client, "feed_actions", [(5, 1, "view", at(feb28, 8), *KAZAN_IOS)])
+    run_star(endpoint, work, day=feb28)
+    february = "select count() from analytics.int_user_monthly_attributes where month = '2025-02-01'"
+    assert client.query(february).result_rows == [(1,)]
+    assert rows_as_dicts(client, "select first_seen_date from analytics.dim_users where user_id = 5") == [
+        {"first_seen_date": feb28}]
+    client.command(f"alter table product.feed_actions drop partition '{feb28.isoformat()}'")
+    run_star(endpoint, work, day=D2)  # the lookback (3 days) reaches back into February
+    assert client.query(february).result_rows == [(0,)]
+    assert client.query("select count() from analytics.dim_users where user_id = 5").result_rows == [(0,)]
 
 
 def test_a_bot_with_70000_views_a_day_does_not_wrap(warehouse):
