@@ -4,7 +4,8 @@ and the staging tables loaded by day, and for each dashboard mart the whole week
 rebuilds (docs/marts.md, "What a load rebuilds"). With no window they read everything.
 
 Checked on the manifest dbt writes (every test of those models has the window, and the window
-selects exactly the expected dates, computed here by hand from the docs' table) and on a
+selects exactly the expected dates, computed here by hand from the docs' table), on the
+singular tests' marts_test_window (the same dates) and on a
 built warehouse: a duplicated row planted just outside the window is not reported by a
 windowed `dbt test`, one just inside is, and an unwindowed run reports both."""
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from marts_support import dbt, generate
@@ -96,6 +98,29 @@ def test_without_a_window_every_test_reads_everything(endpoint, tmp_path):
     for model in EXPECTED:
         for node in tests[model]:
             assert not node["config"].get("where"), (node["name"], node["config"]["where"])
+
+
+# The singular tests that read a mart through marts_test_window (macros/test_window.sql)
+SINGULAR = {
+    "app_service_mix_adds_up": "agg_app_daily_activity",
+    "active_users_windows_nest": "agg_active_users",
+    "retention_day_0_is_the_cohort": "agg_retention",
+    "lifecycle_new_users_are_first_seen_that_day": "agg_lifecycle",
+}
+RENDERED_WINDOW = re.compile(r"between toMonday\(toDate\('([0-9-]{10})'\) - ([0-9]+)\)\s+"
+                             r"and toMonday\(toDate\('([0-9-]{10})'\) \+ ([0-9]+)\) \+ 6")
+
+
+def test_the_singular_tests_read_the_same_weeks(endpoint, tmp_path):
+    dbt(endpoint, tmp_path, "compile", "--select", *SINGULAR, "--vars", WINDOW_VARS)
+    for test, mart in SINGULAR.items():
+        sql = (tmp_path / "target" / "compiled" / "feedstar" / "tests" / "marts" / f"{test}.sql").read_text()
+        windows = RENDERED_WINDOW.findall(sql)
+        assert windows, f"{test} reads {mart} without the window"
+        for start, before, end, after in windows:
+            first = monday(dt.date.fromisoformat(start) - int(before) * DAY)
+            last = monday(dt.date.fromisoformat(end) + int(after) * DAY) + 6 * DAY
+            assert (first, last) == EXPECTED[mart][1:], (test, start, before, end, after)
 
 
 # Planted rows: (table, date column, a date just outside the window, the nearest inside it).
