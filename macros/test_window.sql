@@ -1,36 +1,16 @@
 {#-
     Data tests on the date-partitioned tables check only the partitions a run rewrote when a
-    window is set: the load window's days for the star, the rebuilt weeks for the dashboard
-    marts (marts_rebuilt_partitions).  Testing every partition would make each daily run cost
-    more as history grows.  With no window (a full build) they check everything.  This overrides dbt's default__get_where_subquery (dispatched from
-    get_where_subquery, which every generic test uses to read its model); any `where`
-    config a test has is still applied.
+    load window is set: testing every partition would make each daily run cost more as history
+    grows.  With no window (a full build) they check everything.
+
+    The generic tests get this through dbt's `where` config, set in the models' YAML
+    (`config: *load_window_days`, `config: *<mart>_rebuilt_weeks`).  A `where` is rendered when
+    dbt parses the YAML, where only var(), env_var() and target exist, not this project's
+    macros: so the YAML spells the window out from the vars, and
+    tests/python/test_test_windows.py checks that every test of these models has it and that
+    it selects exactly the rows below.  The singular tests (tests/marts/) call
+    marts_test_window() themselves.
 -#}
-{% macro default__get_where_subquery(relation) -%}
-    {%- set conditions = [] -%}
-    {%- if config.get('where', '') -%}
-        {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
-    {%- endif -%}
-    {%- if relation.identifier in star_partitioned_tables() and load_window().is_set -%}
-        {%- do conditions.append('date between ' ~ load_window_start() ~ ' and ' ~ load_window_end()) -%}
-    {%- elif relation.identifier in marts_rebuilt_partitions() and load_window().is_set -%}
-        {%- do conditions.append(marts_test_window(relation.identifier)) -%}
-    {%- endif -%}
-    {%- if conditions -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ conditions | join(' and ') }}) as dbt_subquery
-        {%- endset -%}
-        {{- return(filtered) -}}
-    {%- endif -%}
-    {{- return(relation) -}}
-{%- endmacro %}
-
-
-{% macro star_partitioned_tables() -%}
-    {{- return(['fact_daily_feed', 'fact_daily_posts', 'fact_daily_messenger', 'fact_user_connections',
-                'int_user_daily_attributes']) -}}
-{%- endmacro %}
-
 
 {% macro marts_rebuilt_partitions() -%}
     {#- Each mart's partition date column and the days before / after the load window whose
