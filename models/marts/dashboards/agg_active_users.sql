@@ -62,12 +62,14 @@ latest_day_users as (
         windows.days_after as days_after,
         -- the slice's users whose latest active day in the window is this one
         bitmapAndnotCardinality(windows.active_users, later_users.later_active_users) as users
-    from windows
-    inner join later_users
+    -- the big unions on the left: a join copies the right side's states into each row it
+    -- matches, and only replicates the left side's
+    from later_users
+    inner join windows
         on
-            windows.report_date = later_users.report_date
-            and windows.service = later_users.service
-            and windows.days_after = later_users.days_after
+            later_users.report_date = windows.report_date
+            and later_users.service = windows.service
+            and later_users.days_after = windows.days_after
 ),
 -- noqa: enable=AL09
 

@@ -101,11 +101,13 @@ daily_cohort_days as (
         cohorts.cohort_size as members,
         bitmapAndCardinality(cohorts.member_users, lifetime_days.active_users) as retained,
         bitmapAndCardinality(cohorts.member_users, lifetime_days.active_from_day_users) as rolling_retained
-    from cohorts
-    inner join lifetime_days
+    -- the big day sets on the left: a join copies the right side's states into each row it
+    -- matches, and only replicates the left side's
+    from lifetime_days
+    inner join cohorts
         on
-            cohorts.service = lifetime_days.service
-            and cohorts.first_service_date = lifetime_days.first_service_date
+            lifetime_days.service = cohorts.service
+            and lifetime_days.first_service_date = cohorts.first_service_date
 ),
 -- noqa: enable=AL09
 

@@ -1,6 +1,7 @@
 {{ config(
     partition_by='date',
     order_by='(date, service, breakdown, breakdown_value)',
+    post_hook="{{ drop_vanished_partitions('date', [(ref('int_user_daily_activity'), 'date')]) }}",
 ) }}
 
 -- Each day's active users as exact sets (roaring bitmaps of user_id), per service and per
@@ -8,7 +9,8 @@
 -- agg_lifecycle merge over their 7/30-day windows, cohort spans and periods (docs/marts.md,
 -- "Daily user sets"). A day's sets depend on that day's user-days only, so a load rebuilds
 -- exactly its window's days (one partition a day), and reading a month of sets replaces
--- reading a month of user-days.
+-- reading a month of user-days. A window day left without user-days loses its partition
+-- (post-hook) instead of keeping stale sets.
 with activity as (
     select * from {{ ref('int_user_daily_activity') }}
     where
