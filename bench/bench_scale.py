@@ -9,14 +9,16 @@ Each data set gets its own embedded endpoint on a throwaway directory (stopped a
   day60   60 days at scale 1        full build + one more day: the day's share of the build
   day30   30 days at scale 1        one more day on 30 days of history (the year's baseline)
 
-For each: generation time; full `dbt build` wall time, ClickHouse time and raw events/s; the
+For each: generation time; full `dbt build` wall time, ClickHouse time, the endpoint's CPU time
+(user + system, steadier than wall times when other work shares the cores) and raw events/s; the
 top 10 models by time; the endpoint's peak RSS during the build (VmHWM, reset after the data
 is generated); disk bytes per raw event of the source (`product`) and of the warehouse
 (`analytics`); partitions per table.  Then one more day (`feedstar generate --append-day`) is
 loaded as the Airflow DAG does (`dbt build --vars '{start_date: D}' --exclude-resource-type
-unit_test`, one dbt thread): its wall time, split into ClickHouse time (the summed time of every SQL
-statement dbt sent, from dbt's JSON log) and dbt's own overhead, with the ClickHouse time per
-model.
+unit_test --exclude tag:intraday`, one dbt thread): its wall time, split into ClickHouse time (the
+summed time of every SQL statement dbt sent, from dbt's JSON log) and dbt's own overhead, with the
+ClickHouse time per model and its longest statements (the ones to compare between data sets of
+different history lengths).
 
 Targets (printed with the figures):
   - one day's ClickHouse time <= 5% of the full build's ClickHouse time (day60);
@@ -53,6 +55,9 @@ FULL_BUILD = {"year", "scale5", "day60"}
 GIB = 1024 ** 3
 # dbt-clickhouse logs every statement's round trip as "SQL status: OK in 0.51 seconds"
 SQL_STATUS = re.compile(r"SQL status: .* in ([0-9.]+) seconds")
+# ... and every statement as it sends it: "On model.feedstar.x: /* {...} */ select ..."
+SQL_SENT = re.compile(r"On [^ :]+: ")
+STATEMENTS = 15
 
 PROFILE = """feedstar:
   target: bench
@@ -77,26 +82,43 @@ PROFILE = """feedstar:
 
 
 class Run:
-    """One dbt invocation's wall time, and per node the seconds of its SQL statements."""
+    """One dbt invocation's wall time, per node the seconds of its SQL statements, and each
+    statement's seconds with the start of its text (`statements`)."""
 
     def __init__(self, wall: float, log_path: str, results_path: str):
         self.wall = wall
         self.sql = collections.Counter()
+        self.statements = []
+        sent = {}  # node -> the text of the statement it sent last (dbt logs it before its status)
         for line in open(log_path):
             try:
                 event = json.loads(line)
             except ValueError:
                 continue
-            message = event.get("data", {}).get("base_msg", "")
-            status = SQL_STATUS.match(message) if isinstance(message, str) else None
+            data = event.get("data", {})
+            node = (data.get("node_info") or {}).get("unique_id") or "(no node)"
+            message = data.get("base_msg", "")
+            if not isinstance(message, str):
+                continue
+            if SQL_SENT.match(message):  # "On <connection>: <sql>", logged as it is sent
+                sent[node] = statement_head(message.split(": ", 1)[1])
+                continue
+            status = SQL_STATUS.match(message)
             if status:
-                node = (event["data"].get("node_info") or {}).get("unique_id") or "(no node)"
                 self.sql[node] += float(status.group(1))
+                self.statements.append((float(status.group(1)), node, sent.pop(node, "")))
         self.nodes = {r["unique_id"]: r["execution_time"] for r in json.load(open(results_path))["results"]}
 
     @property
     def clickhouse(self) -> float:
         return sum(self.sql.values())
+
+
+def statement_head(sql: str) -> str:
+    """The first words of a statement, without dbt's leading /* query comment */."""
+    text = re.sub(r"/\*.*?\*/", " ", sql, count=1, flags=re.S)
+    text = re.sub(r"_[0-9a-f]{8}(_[0-9a-f]{4}){3}_[0-9a-f]{12}", "_<run>", text)  # dbt's per-run table ids
+    return " ".join(text.split())[:110]
 
 
 def dbt(port: int, work: str, command: str, *args: str) -> Run:
@@ -119,6 +141,13 @@ def peak_rss(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """The endpoint's CPU time so far (user + system): unlike the statements' wall times it
+    hardly changes when other processes share the cores."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def reset_peak_rss(pid: int) -> None:
@@ -163,11 +192,14 @@ def one_data_set(name: str, args) -> dict:
         last = START + dt.timedelta(days=days - 1)
         if name in FULL_BUILD:
             reset_peak_rss(process.pid)
+            cpu = cpu_seconds(process.pid)
             full = dbt(port, work, "build")
+            figures["full_cpu"] = cpu_seconds(process.pid) - cpu
             figures["full_clickhouse"] = full.clickhouse
             figures["events_per_second"] = events / full.wall
             figures["peak_rss"] = peak_rss(process.pid)
-            print(f"  full dbt build: {full.wall:.0f} s wall, ClickHouse {full.clickhouse:.0f} s, "
+            print(f"  full dbt build: {full.wall:.0f} s wall, ClickHouse {full.clickhouse:.0f} s "
+                  f"(endpoint CPU {figures['full_cpu']:.0f} s), "
                   f"{events / full.wall:,.0f} raw events/s; endpoint peak RSS {figures['peak_rss'] / GIB:.2f} GiB")
             models = [(n, s) for n, s in full.nodes.items() if n.startswith("model.")]
             top = sorted(models, key=lambda item: -item[1])[:10]
@@ -180,16 +212,22 @@ def one_data_set(name: str, args) -> dict:
                        check=True, capture_output=True)
         day = last + dt.timedelta(days=1)
         # one thread, so that ClickHouse time + dbt overhead = wall (the DAG's 4 threads overlap them)
+        cpu = cpu_seconds(process.pid)
         daily = dbt(port, work, "build", "--vars", f"{{start_date: {day}}}", "--exclude-resource-type", "unit_test",
-                    "--threads", "1")
+                    "--exclude", "tag:intraday", "--threads", "1")
+        figures["day_cpu"] = cpu_seconds(process.pid) - cpu
         figures["day_clickhouse"] = daily.clickhouse
         print(f"  one more day ({day}, as the DAG loads it): {daily.wall:.1f} s wall = ClickHouse "
-              f"{daily.clickhouse:.1f} s + dbt overhead {daily.wall - daily.clickhouse:.1f} s")
+              f"{daily.clickhouse:.1f} s + dbt overhead {daily.wall - daily.clickhouse:.1f} s; "
+              f"endpoint CPU {figures['day_cpu']:.1f} s")
         models = sorted(((n, s) for n, s in daily.sql.items() if n.startswith("model.")), key=lambda item: -item[1])
         print("  ClickHouse time per model: " + ", ".join(f"{short(n)} {s:.2f} s" for n, s in models))
         tests = sum(s for n, s in daily.sql.items() if n.startswith("test."))
         print(f"  data tests' ClickHouse time: {tests:.2f} s; other statements: "
               f"{daily.sql.get('(no node)', 0.0):.2f} s")
+        print(f"  the day's {STATEMENTS} longest statements (compare data sets: what grows with history):")
+        for seconds, node, head in sorted(daily.statements, reverse=True)[:STATEMENTS]:
+            print(f"    {seconds:6.2f} s  {short(node)}: {head}")
     finally:
         process.terminate()
         process.wait(120)
@@ -210,10 +248,14 @@ def main(argv=None) -> None:
     print("targets:")
     if "day60" in results:
         share = results["day60"]["day_clickhouse"] / results["day60"]["full_clickhouse"]
-        print(f"  one day / full build, ClickHouse time, 60 days at scale 1: {share:.1%} (target <= 5%)")
+        cpu_share = results["day60"]["day_cpu"] / results["day60"]["full_cpu"]
+        print(f"  one day / full build, ClickHouse time, 60 days at scale 1: {share:.1%} (target <= 5%); "
+              f"endpoint CPU time: {cpu_share:.1%}")
     if "year" in results and "day30" in results:
         ratio = results["year"]["day_clickhouse"] / results["day30"]["day_clickhouse"]
-        print(f"  one day on 365 / on 30 days of history, ClickHouse time: {ratio:.2f}x (target <= 1.2x)")
+        cpu_ratio = results["year"]["day_cpu"] / results["day30"]["day_cpu"]
+        print(f"  one day on 365 / on 30 days of history, ClickHouse time: {ratio:.2f}x (target <= 1.2x); "
+              f"endpoint CPU time: {cpu_ratio:.2f}x")
     for name in ("year", "scale5"):
         if name in results:
             print(f"  {name}: full build {results[name]['events_per_second']:,.0f} raw events/s "

@@ -1,21 +1,29 @@
 {{ config(
+    partition_by='date',
     order_by='(date, user_id)',
+    post_hook="{{ drop_vanished_partitions('date', [(ref('fact_daily_feed'), 'date'),
+                                                     (ref('fact_daily_messenger'), 'date')]) }}",
 ) }}
+
+-- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
+-- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.
+-- A window day left without facts (its source rows vanished) loses its partition (post-hook)
+-- instead of keeping stale rows.
 
 with feed as (
     select * from {{ ref('fact_daily_feed') }}
-    where {{ marts_between('date') }}
+    where {{ load_window_filter('date') }}
 ),
 
 messenger as (
     select * from {{ ref('fact_daily_messenger') }}
-    where {{ marts_between('date') }}
+    where {{ load_window_filter('date') }}
 ),
 
 -- the attributes each user had that day (their latest event's); NULL for receive-only
 day_attributes as (
     select * from {{ ref('int_user_daily_attributes') }}
-    where {{ marts_between('date') }}
+    where {{ load_window_filter('date') }}
 ),
 
 -- only the window's users: a daily load then reads a day's users, not all of history's
