@@ -13,18 +13,11 @@
 -#}
 
 {% macro marts_rebuilt_partitions() -%}
-    {#- Each mart's partition date column and the days before / after the load window whose
-        weeks a load rebuilds (docs/marts.md, "What a load rebuilds"). -#}
+    {#- The partition date column and the days before / after the load window whose weeks a
+        load rebuilds (docs/marts.md, "What a load rebuilds"), of the marts a singular test
+        reads (the generic tests' windows are in the YAML). -#}
     {{- return({
-        'int_user_daily_activity': ('date', 0, 0),
-        'agg_engagement_daily': ('date', 0, 0),
-        'agg_top_posts_daily': ('date', 0, 0),
-        'agg_experiment_daily': ('date', 0, 0),
-        'agg_experiment_users_daily': ('date', 0, 0),
-        'agg_experiment_users_30d': ('end_date', 0, 29),
         'agg_app_daily_activity': ('date', 0, 7),
-        'agg_feed_daily_activity': ('date', 0, 7),
-        'agg_messenger_daily_activity': ('date', 0, 7),
         'agg_active_users': ('date', 0, 29),
         'agg_retention': ('cohort_start', 36, 0),
         'agg_lifecycle': ('period_start', 0, 7),

@@ -46,8 +46,12 @@ EXPECTED = {
         "int_user_daily_attributes")},
     "stg_source_duplicates": ("event_date", *days(START, END)),
     "stg_source_quality": ("event_date", *days(START, END)),
+    "int_user_daily_activity": ("date", *days(START, END)),
+    "int_active_user_states": ("date", *days(START, END)),
+    # partitioned by month: every month [start - lookback, end] touches, as its first day
+    "int_user_monthly_attributes": ("month", dt.date(2025, 3, 1), dt.date(2025, 3, 1)),
     **{model: ("date", *weeks(0, 0)) for model in (
-        "int_user_daily_activity", "agg_engagement_daily", "agg_top_posts_daily", "agg_experiment_daily",
+        "agg_engagement_daily", "agg_top_posts_daily", "agg_experiment_daily",
         "agg_experiment_users_daily")},
     "agg_experiment_users_30d": ("end_date", *weeks(0, 29)),
     **{model: ("date", *weeks(0, 7)) for model in (
@@ -69,7 +73,17 @@ def test_the_hand_computed_windows():
 def generic_tests(work, endpoint, *vars_args) -> dict[str, list[dict]]:
     """The generic data tests dbt parses, by the model they test."""
     dbt(endpoint, work, "parse", *vars_args)
-    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    return data_tests_by_model(json.loads((work / "target" / "manifest.json").read_text()))
+
+
+def partitioned_models(manifest: dict) -> set[str]:
+    """The date-partitioned models of the daily build (the 15-minute models have their own)."""
+    return {node["name"] for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["config"].get("partition_by")
+            and "intraday" not in node["tags"]}
+
+
+def data_tests_by_model(manifest: dict) -> dict[str, list[dict]]:
     by_model: dict[str, list[dict]] = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] == "test" and node.get("attached_node"):
@@ -81,6 +95,9 @@ def generic_tests(work, endpoint, *vars_args) -> dict[str, list[dict]]:
 def test_every_test_of_a_partitioned_model_reads_exactly_the_window(endpoint, tmp_path):
     client = endpoint.client()
     tests = generic_tests(tmp_path, endpoint, "--vars", WINDOW_VARS)
+    # a new partitioned model must come with its window here (and in its YAML)
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    assert partitioned_models(manifest) <= set(EXPECTED), partitioned_models(manifest) - set(EXPECTED)
     for model, (column, first, last) in EXPECTED.items():
         assert tests.get(model), f"{model} has no data test"
         for node in tests[model]:
