@@ -136,11 +136,11 @@ def test_dbt_exposures_list_every_mart_each_page_reads():
     # one day, and the default 30 days ending on the last loaded day (some panels then read other marts)
     ranges = ({}, {"date_from": DAY - dt.timedelta(days=29), "last_loaded_date": DAY})
     variants = [filters(group_a=1, group_b=2, slices=slices, **days)
-                for slices in ((), (("os", "iOS"),)) for days in ranges]
+                for slices in ((), (("os", "iOS"),), (("age_bucket", "18-24"),)) for days in ranges]
     for page in PAGES:
         sql = " ".join(query.sql for card in page.cards for chosen in variants
                        if (query := built(PANELS[card.panel], chosen)))
-        read = set(re.findall(r"\b(agg_[a-z0-9_]+)", sql))
+        read = set(re.findall(r"\b((?:agg|dim)_[a-z0-9_]+)", sql))
         declared = {ref[len("ref('"):-2] for ref in exposures[f"dashboard_{page.slug}"]["depends_on"]}
         assert read == declared, page.slug
 
