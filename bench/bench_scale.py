@@ -24,7 +24,8 @@ Targets (printed with the figures):
   - one day's ClickHouse time <= 5% of the full build's ClickHouse time (day60);
   - one day's ClickHouse time with 365 days of history <= 1.2x the same with 30 days (year/day30);
   - full build >= 1M raw events/s at scale 1 (year), and at scale 5 not lower (scale5);
-  - the full build completes with the endpoint's peak RSS <= 6 GiB (year, scale5).
+  - the full build completes with the endpoint's peak RSS <= 6 GiB (year, scale5);
+  - the dashboard's panel reads after the day: median <= 50 ms, p95 <= 150 ms (year).
 
 Each query is capped by dbt's profile (`custom_settings`: max_memory_usage, external GROUP BY /
 ORDER BY over half of it), so a run can never take the machine down.  Takes ~30 min on 2 cores.
@@ -39,6 +40,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -170,6 +172,37 @@ def report_sizes(client, events: int) -> None:
     print("  partitions (parts) per table: " + ", ".join(f"{t} {p} ({n})" for t, p, n in parts))
 
 
+PANEL_ROUNDS = 5
+
+
+def panel_reads(client, last_day: dt.date) -> tuple[float, float, int]:
+    """Every dashboard panel's query as the dashboard builds it, for its default range (the 30
+    days ending on the last loaded day) and with one slice (os), read PANEL_ROUNDS times each:
+    median and p95 seconds over all reads, and how many queries.  The SQL and parameters are
+    the dashboard's own (feedstar.dashboard.queries), run on the warehouse database."""
+    from feedstar.dashboard.filters import Filters
+    from feedstar.dashboard.queries import PANELS
+    from feedstar.dashboard.queries.base import PanelUnavailable
+
+    queries = []
+    for slices in ((), (("os", "iOS"),)):
+        chosen = Filters(date_from=last_day - dt.timedelta(days=29), date_to=last_day, slices=slices,
+                         group_a=1, group_b=2, last_loaded_date=last_day)
+        for panel in PANELS.values():
+            try:
+                queries.append(panel.build(chosen))
+            except PanelUnavailable:
+                pass  # this panel's mart has no such slice: the dashboard says so, reads nothing
+    timings = []
+    for _ in range(PANEL_ROUNDS):
+        for query in queries:
+            started = time.perf_counter()
+            client.query(query.sql, parameters=query.parameters)
+            timings.append(time.perf_counter() - started)
+    timings.sort()
+    return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))], len(queries)
+
+
 def one_data_set(name: str, args) -> dict:
     days, scale = DATA_SETS[name]
     base = tempfile.mkdtemp(prefix=f"bench-scale-{name}-")
@@ -228,6 +261,10 @@ def one_data_set(name: str, args) -> dict:
         print(f"  the day's {STATEMENTS} longest statements (compare data sets: what grows with history):")
         for seconds, node, head in sorted(daily.statements, reverse=True)[:STATEMENTS]:
             print(f"    {seconds:6.2f} s  {short(node)}: {head}")
+        median, p95, count = panel_reads(get_client(url, database="analytics"), day)
+        figures["panel_median"], figures["panel_p95"] = median, p95
+        print(f"  dashboard panel reads ({count} queries x {PANEL_ROUNDS}): median {median * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms (target <= 50 / 150 ms)")
     finally:
         process.terminate()
         process.wait(120)
