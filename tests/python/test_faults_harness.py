@@ -451,7 +451,9 @@ def write_profile(directory: str, port: int) -> str:
             "feedstar:\n  target: local\n  outputs:\n    local:\n      type: clickhouse\n"
             f"      driver: http\n      host: 127.0.0.1\n      port: {port}\n      user: default\n"
             "      password: ''\n      schema: analytics\n      secure: false\n      threads: 1\n"
-            "      connect_timeout: 10\n      send_receive_timeout: 600\n")
+            "      connect_timeout: 10\n      send_receive_timeout: 600\n"
+            # as profiles.yml.example: no EXCHANGE probe (its tables are scratch tables too)
+            "      check_exchange: false\n")
     return directory
 
 
@@ -673,9 +675,10 @@ def _last_error(output: str) -> str:
 
 
 def run_matrix(harness: FaultHarness, jobs: list[str], victims: list[str], per_job: int, report=print,
-               seed: int = 0) -> list[Cycle]:
+               seed: int = 0, deadline: float | None = None) -> list[Cycle]:
     """Every (job, victim, moment), round-robin over (job, victim) so that a run cut short
-    still covers every cell; `report` gets a line per cycle."""
+    still covers every cell; `report` gets a line per cycle.  No cycle starts after
+    `deadline` (time.monotonic())."""
     plan = []
     for name in jobs:
         job = JOBS[name]
@@ -687,6 +690,9 @@ def run_matrix(harness: FaultHarness, jobs: list[str], victims: list[str], per_j
     order = [item for batch in itertools.zip_longest(*plan) for item in batch if item is not None]
     cycles = []
     for job, victim, moment in order:
+        if deadline is not None and time.monotonic() >= deadline:
+            report(f"time is up: {len(cycles)} of {len(order)} cycles run")
+            break
         if harness.endpoint is None:
             harness.start()
         cycle = harness.cycle(job, victim, moment)
