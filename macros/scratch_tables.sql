@@ -23,9 +23,9 @@
         minute after a kill must find the table gone, while a backfill's load of one model
         can last longer than any limit.  So the intraday run never touches the daily
         models' tables, nor the daily run the intraday ones;
-      - exchange-test tables only when older than `stale_exchange_test_minutes` (default 10):
-        a check lasts well under a second, so an older one is a killed run's, and a fresh
-        one may be another run's check in progress.
+      - exchange-test tables only when older than 10 minutes (ClickHouse's
+        metadata_modification_time): a probe lasts well under a second, so an older one is a
+        killed run's, and a fresh one may be another run's probe in progress.
 
     On a cluster the tables are looked for on every replica and dropped ON CLUSTER, as
     dbt-clickhouse creates and drops them.
@@ -44,7 +44,7 @@
     {%- set query -%}
         select distinct database, name,
                extract(name, '^(.+)__dbt_(?:new_data_{{ uuid }}|distributed_new_data)$') as model,
-               metadata_modification_time < now() - interval {{ var('stale_exchange_test_minutes', 10) | int }} minute as old
+               metadata_modification_time < now() - interval 10 minute as old
         from {{ tables }}
         where database in ({{ "'" ~ (schemas | unique | join("', '")) ~ "'" }})
           and (model != '' or match(name, '^__dbt_exchange_test_[01]_[0-9a-f]{32}$'))
