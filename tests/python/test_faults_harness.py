@@ -621,11 +621,12 @@ class FaultHarness:
         result.landed = self.proxy.landed or "never (the job ended first)"
         if self.proxy.landed_text and same_statement(self.proxy.landed_text, statement.text) is False:
             result.landed += f" (another statement than the clean run's: {self.proxy.landed_text[:160]!r})"
-        if not self.proxy.fired.is_set():
+        fired = self.proxy.fired.is_set()
+        if not fired:
             result.problems.append(f"the moment was not reached ({len(self.proxy.statements)} statements, "
                                    f"exit {interrupted.returncode})")
         self.proxy.reset()
-        if victim == "endpoint":
+        if victim == "endpoint" and fired:  # (not fired: the endpoint is alive and well)
             self.endpoint.process.wait(30)
             restarted_log = self._restart_endpoint(result)
             if restarted_log is None:
@@ -695,7 +696,12 @@ def run_matrix(harness: FaultHarness, jobs: list[str], victims: list[str], per_j
             break
         if harness.endpoint is None:
             harness.start()
-        cycle = harness.cycle(job, victim, moment)
+        try:
+            cycle = harness.cycle(job, victim, moment)
+        except Exception as exc:  # a cycle the harness could not finish is reported, not the end of the matrix
+            cycle = Cycle(job.name, victim, moment, problems=[f"harness error: {exc!r}"[:600]])
+            harness.stop()
+            harness.endpoint = None
         cycles.append(cycle)
         report(f"  {job.name:<11} {victim_label(job, victim):<8} {str(moment):<14} {cycle.kind:<8} "
                f"{'ok ' if cycle.recovered else 'BAD'} {cycle.seconds:5.1f}s  {cycle.landed}"
