@@ -2,7 +2,8 @@
 and compared with an uninterrupted run.
 
     python -m bench.bench_faults [--moments 20] [--jobs "full build,daily load,..."]
-                                 [--victims client,endpoint] [--project-dir DIR] [--workdir DIR]
+                                 [--victims client,endpoint] [--minutes M] [--project-dir DIR]
+                                 [--workdir DIR]
 
 Jobs (tests/python/test_faults_harness.py, JOBS): a full `dbt build`; the daily load as the
 DAG runs it (`dbt build --vars '{start_date: D}' --exclude resource_type:unit_test`); a
@@ -22,7 +23,9 @@ Then runs the disk-full test (a 300 MB tmpfs, root only) and the Airflow retry t
 Prints a line per cycle (with the statement and the differences when a cycle did not
 recover) and at the end the table job x victim x moments tried x recovered.  Exit status 1
 if any cycle did not recover.  About 30-60 s per cycle on 2 cores: the default matrix
-(20 moments x 5 jobs x 2 victims) takes about two hours.  The CI subset is
+(20 moments x 5 jobs x 2 victims) takes about two hours; `--minutes` stops starting cycles
+after that long (the order is round-robin over job x victim, so every cell gets its most
+telling moments first).  The CI subset is
 tests/python/test_faults.py.
 """
 
@@ -50,6 +53,8 @@ def main(argv=None) -> int:
     parser.add_argument("--project-dir", default=None, help="the dbt project to run (default: this repo)")
     parser.add_argument("--workdir", default=None, help="keep states and logs here (default: a temp dir, removed)")
     parser.add_argument("--seed", type=int, default=0, help="changes which moments are picked")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="start no cycle after this many minutes (the table covers the cycles run)")
     parser.add_argument("--no-extras", action="store_true", help="only the matrix, not the disk-full and Airflow tests")
     args = parser.parse_args(argv)
     jobs = [name.strip() for name in args.jobs.split(",") if name.strip()]
@@ -62,7 +67,8 @@ def main(argv=None) -> int:
     try:
         harness.prepare()
         cycles = run_matrix(harness, jobs, args.victims.split(","), args.moments,
-                            report=lambda line: print(line, flush=True), seed=args.seed)
+                            report=lambda line: print(line, flush=True), seed=args.seed,
+                            deadline=began + args.minutes * 60 if args.minutes else None)
     finally:
         harness.close()
         if not args.workdir:
