@@ -138,7 +138,8 @@ create or replace table `analytics`.`fact_daily_feed`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_feed_local', cityHash64(user_id))
 ;
 insert into `analytics`.`fact_daily_feed`
-        ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+        ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+          FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -234,6 +235,7 @@ final as (
     from user_pairs
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

@@ -104,7 +104,8 @@ create or replace table `analytics`.`fact_daily_messenger`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_messenger_local', cityHash64(user_id))
 ;
 insert into `analytics`.`fact_daily_messenger`
-        ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")
+        ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
+          FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -166,6 +167,7 @@ final as (
     from user_days
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

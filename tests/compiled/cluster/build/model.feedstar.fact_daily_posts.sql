@@ -110,7 +110,8 @@ create or replace table `analytics`.`fact_daily_posts`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_posts_local', cityHash64(post_id))
 ;
 insert into `analytics`.`fact_daily_posts`
-        ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+        ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+          FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -178,6 +179,7 @@ final as (
     from post_days
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

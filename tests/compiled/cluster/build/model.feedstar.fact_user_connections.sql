@@ -57,7 +57,8 @@ create or replace table `analytics`.`fact_user_connections`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_user_connections_local', cityHash64(sender_id))
 ;
 insert into `analytics`.`fact_user_connections`
-        ("date", "sender_id", "receiver_id", "messages_count")
+        ("date", "sender_id", "receiver_id", "messages_count")SELECT "date", "sender_id", "receiver_id", "messages_count"
+          FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -72,6 +73,7 @@ final as (
     group by event_date, sender_id, receiver_id
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

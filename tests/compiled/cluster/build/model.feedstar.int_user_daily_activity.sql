@@ -13,21 +13,22 @@ drop table if exists `analytics`.`int_user_daily_activity__dbt_tmp`
 create or replace view `analytics`.`int_user_daily_activity__dbt_view_tmp`
     ON CLUSTER "feedstar"
   as (
+-- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
+-- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.
+-- A window day left without facts (its source rows vanished) loses its partition (post-hook)
+-- instead of keeping stale rows.
 with feed as (
     select * from `analytics`.`fact_daily_feed`
-    where (date between toMonday(toDate('1970-03-02' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2149-01-01' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('1970-03-02' /*feedstar:window_start*/) and toDate('2149-01-01' /*feedstar:window_end*/))
 ),
 messenger as (
     select * from `analytics`.`fact_daily_messenger`
-    where (date between toMonday(toDate('1970-03-02' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2149-01-01' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('1970-03-02' /*feedstar:window_start*/) and toDate('2149-01-01' /*feedstar:window_end*/))
 ),
 -- the attributes each user had that day (their latest event's); NULL for receive-only
 day_attributes as (
     select * from `analytics`.`int_user_daily_attributes`
-    where (date between toMonday(toDate('1970-03-02' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2149-01-01' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('1970-03-02' /*feedstar:window_start*/) and toDate('2149-01-01' /*feedstar:window_end*/))
 ),
 -- only the window's users: a daily load then reads a day's users, not all of history's
 users as (
@@ -149,7 +150,7 @@ create table `analytics`.`int_user_daily_activity_local`
   )
   engine = ReplicatedMergeTree('/clickhouse/tables/{uuid}/{shard}', '{replica}')
   order by ((date, user_id))
-  partition by (toMonday(date))
+  partition by (date)
                     -- end_of_sql
 ;
 create or replace table `analytics`.`int_user_daily_activity`
@@ -157,22 +158,24 @@ create or replace table `analytics`.`int_user_daily_activity`
     ENGINE = Distributed('feedstar', 'analytics', 'int_user_daily_activity_local', cityHash64(user_id))
 ;
 insert into `analytics`.`int_user_daily_activity`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")
+        ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket"
+          FROM (
+-- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
+-- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.
+-- A window day left without facts (its source rows vanished) loses its partition (post-hook)
+-- instead of keeping stale rows.
 with feed as (
     select * from `analytics`.`fact_daily_feed`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 messenger as (
     select * from `analytics`.`fact_daily_messenger`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 -- the attributes each user had that day (their latest event's); NULL for receive-only
 day_attributes as (
     select * from `analytics`.`int_user_daily_attributes`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 -- only the window's users: a daily load then reads a day's users, not all of history's
 users as (
@@ -272,6 +275,7 @@ final as (
 )
 -- noqa: enable=AL09
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

@@ -171,7 +171,8 @@ create or replace table `analytics`.`int_user_daily_attributes`
     ENGINE = Distributed('feedstar', 'analytics', 'int_user_daily_attributes_local', cityHash64(user_id))
 ;
 insert into `analytics`.`int_user_daily_attributes`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")
+        ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city"
+          FROM (
 -- One row per (date, user) seen that day in any role: the roles, the day's latest
 -- attributes and last event times.  dim_users is rebuilt from this small table, so it is
 -- the same whatever order the days were loaded in.
@@ -300,6 +301,7 @@ final as (
     from user_days
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

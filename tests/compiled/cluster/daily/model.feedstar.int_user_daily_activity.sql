@@ -13,21 +13,22 @@ drop table if exists `analytics`.`int_user_daily_activity__dbt_tmp`
 create or replace view `analytics`.`int_user_daily_activity__dbt_view_tmp`
     ON CLUSTER "feedstar"
   as (
+-- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
+-- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.
+-- A window day left without facts (its source rows vanished) loses its partition (post-hook)
+-- instead of keeping stale rows.
 with feed as (
     select * from `analytics`.`fact_daily_feed`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 messenger as (
     select * from `analytics`.`fact_daily_messenger`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 -- the attributes each user had that day (their latest event's); NULL for receive-only
 day_attributes as (
     select * from `analytics`.`int_user_daily_attributes`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 -- only the window's users: a daily load then reads a day's users, not all of history's
 users as (
@@ -153,7 +154,7 @@ create table `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
   )
   engine = ReplicatedMergeTree('/clickhouse/tables/{uuid}/{shard}', '{replica}')
   order by ((date, user_id))
-  partition by (toMonday(date))
+  partition by (date)
                     -- end_of_sql
 ;
 create or replace table `analytics`.`int_user_daily_activity__dbt_distributed_new_data`
@@ -162,21 +163,22 @@ create or replace table `analytics`.`int_user_daily_activity__dbt_distributed_ne
 ;
 insert into `analytics`.`int_user_daily_activity__dbt_distributed_new_data`
         ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")
+-- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
+-- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.
+-- A window day left without facts (its source rows vanished) loses its partition (post-hook)
+-- instead of keeping stale rows.
 with feed as (
     select * from `analytics`.`fact_daily_feed`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 messenger as (
     select * from `analytics`.`fact_daily_messenger`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 -- the attributes each user had that day (their latest event's); NULL for receive-only
 day_attributes as (
     select * from `analytics`.`int_user_daily_attributes`
-    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 0)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
+    where (date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
 -- only the window's users: a daily load then reads a day's users, not all of history's
 users as (
@@ -281,7 +283,7 @@ select * from final
 ;
 alter table `analytics`.`int_user_daily_activity_local`
     ON CLUSTER "feedstar"
-                replace partition id '20250224'
+                replace partition id '20250302'
                 from `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
                 settings allow_replace_partition_from_empty_source = 1
 ;
@@ -292,4 +294,6 @@ drop table if exists `analytics`.`int_user_daily_activity__dbt_distributed_new_d
 drop table if exists `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"
     SYNC
+;
+alter table `analytics`.`int_user_daily_activity_local` on cluster "feedstar" drop partition id '20250301'
 ;

@@ -1,281 +1,169 @@
 drop table if exists `analytics`.`agg_retention__dbt_new_data_<invocation>`
 ;
 create table `analytics`.`agg_retention__dbt_new_data_<invocation>`
+  (
+    `service` String,
+    `cohort_period` String,
+    `cohort_start` Date,
+    `breakdown` String,
+    `breakdown_value` String,
+    `day_number` UInt16,
+    `cohort_size` UInt64,
+    `retained_users` UInt64,
+    `rolling_retained_users` UInt64,
+    `retention` Float64,
+    `rolling_retention` Float64
+    )
   engine = MergeTree()
         order by ((service, cohort_period, cohort_start, breakdown, breakdown_value, day_number))
         partition by (toMonday(cohort_start))
                     -- end_of_sql
                     SETTINGS replicated_deduplication_window='0'
-          empty
-          as (
--- Retention of each cohort (users whose first day in the service is the cohort's day, or
--- falls in its Monday-based week) on each day N = 0..30 of the users' own lifetimes.
--- Classic: active on day N. Rolling: active on day N or any later day up to day 30.
--- A load of day D changes only cohorts that have D within their 30 days: daily cohorts
--- [D - 30, D] and weekly cohorts starting from toMonday(D - 36). The rebuild starts at
--- that Monday; each partition (the week of cohort_start) is rebuilt whole.
-with activity as (
-    select * from `analytics`.`int_user_daily_activity`
-    where
-        (is_feed_active or is_messenger_active)
-        and (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 36)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 36) + 6)
-),
-service_days as (
-    select
-        activity.date as active_date,
-        activity.user_id,
-        activity.first_active_date,
-        activity.first_feed_date,
-        activity.first_messenger_date,
-        activity.source,
-        activity.os,
-        activity.country,
-        activity.age_bucket,
-        activity.exp_group,
-        arrayJoin(arrayConcat(
-        if(is_feed_active or is_messenger_active, ['app'], []),
-        if(is_feed_active, ['feed'], []),
-        if(is_messenger_active, ['messenger'], [])
-    )) as service,
-        -- never NULL here: an active user has a first day in each service they are active in
-        assumeNotNull(multiIf(
-        service = 'app', first_active_date,
-        service = 'feed', first_feed_date,
-        first_messenger_date
-    )) as first_service_date
-    from activity
-),
--- One row per cohort member: the lifetime days (0..30) on which they were active, as the
--- bits of one integer (bit N = active on day N), and the last of them.
-members as (
-    select
-        service,
-        user_id,
-        first_service_date,
-        argMin(source, active_date) as source,
-        argMin(os, active_date) as os,
-        argMin(country, active_date) as country,
-        argMin(age_bucket, active_date) as age_bucket,
-        argMin(exp_group, active_date) as exp_group,
-        groupBitOr(bitShiftLeft(toUInt32(1), toUInt8(active_date - first_service_date))) as active_day_bits,
-        max(toUInt16(active_date - first_service_date)) as last_active_day_number
-    from service_days
-    where
-        (first_service_date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 36)
-            and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
-        and active_date - first_service_date between 0 and 30
-    group by service, user_id, first_service_date
-),
--- Members with the same first day, slice and active days are counted once (most share a
--- few patterns, e.g. day 0 only), before each pattern is put under its two cohorts and
--- every breakdown.
-member_patterns as (
-    select
-        service,
-        first_service_date,
-        source,
-        os,
-        country,
-        age_bucket,
-        exp_group,
-        active_day_bits,
-        last_active_day_number,
-        count() as members
-    from members
-    group by
-        service, first_service_date, source, os, country, age_bucket, exp_group,
-        active_day_bits, last_active_day_number
-),
-pattern_cohorts as (
-    select
-        service,
-        arrayJoin([
-            ('day', first_service_date, first_service_date),
-            ('week', toMonday(first_service_date), toMonday(first_service_date) + 6)
-        ]) as cohort,
-        arrayJoin([
-        ('total', 'all'),
-        ('source', cast(coalesce(nullIf(toString(source), ''), 'unknown') as String)),
-        ('os', cast(coalesce(nullIf(toString(os), ''), 'unknown') as String)),
-        ('country', cast(coalesce(nullIf(toString(country), ''), 'unknown') as String)),
-        ('age_bucket', cast(coalesce(nullIf(toString(age_bucket), ''), 'unknown') as String)),
-        ('exp_group', cast(coalesce(nullIf(toString(exp_group), ''), 'unknown') as String))
-    ]) as breakdown_pair,
-        active_day_bits,
-        last_active_day_number,
-        members
-    from member_patterns
-),
--- per cohort slice, element N of each array counts the members active on day N (classic)
--- and on day N or later (rolling): no row per member and day number
-cohort_counts as (
-    select
-        service,
-        cohort,
-        breakdown_pair,
-        sum(members) as cohort_size,
-        sumForEach(arrayMap(n -> if(bitTest(active_day_bits, n), members, 0), range(31))) as retained_by_day,
-        sumForEach(arrayMap(n -> if(last_active_day_number >= n, members, 0), range(31))) as rolling_by_day
-    from pattern_cohorts
-    group by service, cohort, breakdown_pair
-),
-final as (
-    select
-        service,
-        tupleElement(cohort, 1) as cohort_period,
-        tupleElement(cohort, 2) as cohort_start,
-        tupleElement(breakdown_pair, 1) as breakdown,
-        tupleElement(breakdown_pair, 2) as breakdown_value,
-        toUInt16(lifetime_day) as day_number,
-        cohort_size,
-        retained_by_day[lifetime_day + 1] as retained_users,
-        rolling_by_day[lifetime_day + 1] as rolling_retained_users,
-        retained_users / cohort_size as retention,
-        rolling_retained_users / cohort_size as rolling_retention
-    from cohort_counts
-    array join range(31) as lifetime_day
-    -- day N is reported once every member of the cohort has reached it
-    where tupleElement(cohort, 3) + lifetime_day <= (select max(date) from `analytics`.`int_user_daily_activity`)
-)
-select * from final
-          )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`agg_retention__dbt_new_data_<invocation>`
-        ("service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention")
+        ("service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention")SELECT "service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention"
+          FROM (
 -- Retention of each cohort (users whose first day in the service is the cohort's day, or
 -- falls in its Monday-based week) on each day N = 0..30 of the users' own lifetimes.
 -- Classic: active on day N. Rolling: active on day N or any later day up to day 30.
+-- Merged from the daily user sets of int_active_user_states: the members of day c's cohort
+-- in slice s are the users new on c in that slice (their slice on their first day), so
+--     retained(c, N, s) = |new(c, s) ∩ active(c + N)|
+--     rolling(c, N, s)  = |new(c, s) ∩ (active(c + N) ∪ ... ∪ active(c + 30))|
+-- over the loaded days; a week's cohort sums its seven daily cohorts (disjoint sets).
 -- A load of day D changes only cohorts that have D within their 30 days: daily cohorts
 -- [D - 30, D] and weekly cohorts starting from toMonday(D - 36). The rebuild starts at
 -- that Monday; each partition (the week of cohort_start) is rebuilt whole.
-with activity as (
-    select * from `analytics`.`int_user_daily_activity`
-    where
-        (is_feed_active or is_messenger_active)
-        and (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 36)
+with states as (
+    select * from `analytics`.`int_active_user_states`
+    where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 36)
             and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 36) + 6)
 ),
-service_days as (
+-- the users active each day, whatever their slice
+day_totals as (
     select
-        activity.date as active_date,
-        activity.user_id,
-        activity.first_active_date,
-        activity.first_feed_date,
-        activity.first_messenger_date,
-        activity.source,
-        activity.os,
-        activity.country,
-        activity.age_bucket,
-        activity.exp_group,
-        arrayJoin(arrayConcat(
-        if(is_feed_active or is_messenger_active, ['app'], []),
-        if(is_feed_active, ['feed'], []),
-        if(is_messenger_active, ['messenger'], [])
-    )) as service,
-        -- never NULL here: an active user has a first day in each service they are active in
-        assumeNotNull(multiIf(
-        service = 'app', first_active_date,
-        service = 'feed', first_feed_date,
-        first_messenger_date
-    )) as first_service_date
-    from activity
+        date,
+        service,
+        active_users
+    from states
+    where breakdown = 'total'
 ),
--- One row per cohort member: the lifetime days (0..30) on which they were active, as the
--- bits of one integer (bit N = active on day N), and the last of them.
-members as (
+-- one row per daily cohort and slice with members
+cohorts as (
     select
         service,
-        user_id,
-        first_service_date,
-        argMin(source, active_date) as source,
-        argMin(os, active_date) as os,
-        argMin(country, active_date) as country,
-        argMin(age_bucket, active_date) as age_bucket,
-        argMin(exp_group, active_date) as exp_group,
-        groupBitOr(bitShiftLeft(toUInt32(1), toUInt8(active_date - first_service_date))) as active_day_bits,
-        max(toUInt16(active_date - first_service_date)) as last_active_day_number
-    from service_days
+        date as first_service_date,
+        breakdown,
+        breakdown_value,
+        new_users as member_users,
+        bitmapCardinality(new_users) as cohort_size
+    from states
     where
-        (first_service_date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 36)
+        (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 36)
             and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 0) + 6)
-        and active_date - first_service_date between 0 and 30
-    group by service, user_id, first_service_date
+        and bitmapCardinality(new_users) > 0
 ),
--- Members with the same first day, slice and active days are counted once (most share a
--- few patterns, e.g. day 0 only), before each pattern is put under its two cohorts and
--- every breakdown.
-member_patterns as (
+-- each daily cohort's loaded lifetime days 0..30
+cohort_days as (
     select
         service,
         first_service_date,
-        source,
-        os,
-        country,
-        age_bucket,
-        exp_group,
-        active_day_bits,
-        last_active_day_number,
-        count() as members
-    from members
-    group by
-        service, first_service_date, source, os, country, age_bucket, exp_group,
-        active_day_bits, last_active_day_number
+        toUInt16(arrayJoin(range(31))) as day_number,
+        first_service_date + day_number as active_date
+    from cohorts
+    where
+        breakdown = 'total'
+        and active_date <= (select max(date) from `analytics`.`int_user_daily_activity`)
 ),
-pattern_cohorts as (
+-- ClickHouse names a joined table's qualified column `table.column`; the aliases give the
+-- columns their plain names, so they are not self-aliases here.
+-- noqa: disable=AL09
+day_active_users as (
+    select
+        cohort_days.service as service,
+        cohort_days.first_service_date as first_service_date,
+        cohort_days.day_number as day_number,
+        -- a day without activity has no set: the left join gives the empty one
+        day_totals.active_users as active_users
+    from cohort_days
+    left join day_totals
+        on
+            cohort_days.service = day_totals.service
+            and cohort_days.active_date = day_totals.date
+),
+-- noqa: enable=AL09
+-- the users active on day N or later (up to day 30): a running union from day 30 back
+lifetime_days as (
+    select
+        service,
+        first_service_date,
+        day_number,
+        active_users,
+        groupBitmapMergeState(active_users) over (
+            partition by service, first_service_date
+            order by day_number desc
+            rows between unbounded preceding and current row
+        ) as active_from_day_users
+    from day_active_users
+),
+-- noqa: disable=AL09
+daily_cohort_days as (
+    select
+        cohorts.service as service,
+        cohorts.first_service_date as first_service_date,
+        cohorts.breakdown as breakdown,
+        cohorts.breakdown_value as breakdown_value,
+        lifetime_days.day_number as day_number,
+        cohorts.cohort_size as members,
+        bitmapAndCardinality(cohorts.member_users, lifetime_days.active_users) as retained,
+        bitmapAndCardinality(cohorts.member_users, lifetime_days.active_from_day_users) as rolling_retained
+    -- the big day sets on the left: a join copies the right side's states into each row it
+    -- matches, and only replicates the left side's
+    from lifetime_days
+    inner join cohorts
+        on
+            lifetime_days.service = cohorts.service
+            and lifetime_days.first_service_date = cohorts.first_service_date
+),
+-- noqa: enable=AL09
+-- each daily cohort's numbers under its day cohort and its week cohort
+cohort_rows as (
     select
         service,
         arrayJoin([
             ('day', first_service_date, first_service_date),
             ('week', toMonday(first_service_date), toMonday(first_service_date) + 6)
         ]) as cohort,
-        arrayJoin([
-        ('total', 'all'),
-        ('source', cast(coalesce(nullIf(toString(source), ''), 'unknown') as String)),
-        ('os', cast(coalesce(nullIf(toString(os), ''), 'unknown') as String)),
-        ('country', cast(coalesce(nullIf(toString(country), ''), 'unknown') as String)),
-        ('age_bucket', cast(coalesce(nullIf(toString(age_bucket), ''), 'unknown') as String)),
-        ('exp_group', cast(coalesce(nullIf(toString(exp_group), ''), 'unknown') as String))
-    ]) as breakdown_pair,
-        active_day_bits,
-        last_active_day_number,
-        members
-    from member_patterns
-),
--- per cohort slice, element N of each array counts the members active on day N (classic)
--- and on day N or later (rolling): no row per member and day number
-cohort_counts as (
-    select
-        service,
-        cohort,
-        breakdown_pair,
-        sum(members) as cohort_size,
-        sumForEach(arrayMap(n -> if(bitTest(active_day_bits, n), members, 0), range(31))) as retained_by_day,
-        sumForEach(arrayMap(n -> if(last_active_day_number >= n, members, 0), range(31))) as rolling_by_day
-    from pattern_cohorts
-    group by service, cohort, breakdown_pair
+        breakdown,
+        breakdown_value,
+        day_number,
+        members,
+        retained,
+        rolling_retained
+    from daily_cohort_days
 ),
 final as (
     select
         service,
         tupleElement(cohort, 1) as cohort_period,
         tupleElement(cohort, 2) as cohort_start,
-        tupleElement(breakdown_pair, 1) as breakdown,
-        tupleElement(breakdown_pair, 2) as breakdown_value,
-        toUInt16(lifetime_day) as day_number,
-        cohort_size,
-        retained_by_day[lifetime_day + 1] as retained_users,
-        rolling_by_day[lifetime_day + 1] as rolling_retained_users,
+        breakdown,
+        breakdown_value,
+        day_number,
+        sum(members) as cohort_size,
+        sum(retained) as retained_users,
+        sum(rolling_retained) as rolling_retained_users,
         retained_users / cohort_size as retention,
         rolling_retained_users / cohort_size as rolling_retention
-    from cohort_counts
-    array join range(31) as lifetime_day
+    from cohort_rows
     -- day N is reported once every member of the cohort has reached it
-    where tupleElement(cohort, 3) + lifetime_day <= (select max(date) from `analytics`.`int_user_daily_activity`)
+    where tupleElement(cohort, 3) + day_number <= (select max(date) from `analytics`.`int_user_daily_activity`)
+    group by service, cohort_period, cohort_start, breakdown, breakdown_value, day_number
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;

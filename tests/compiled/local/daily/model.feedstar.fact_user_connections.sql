@@ -1,33 +1,23 @@
 drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
 ;
 create table `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
+  (
+    `date` Date,
+    `sender_id` UInt32,
+    `receiver_id` UInt32,
+    `messages_count` UInt32
+    )
   engine = MergeTree()
         order by ((date, sender_id, receiver_id))
         partition by (date)
                     -- end_of_sql
                     SETTINGS replicated_deduplication_window='0'
-          empty
-          as (
-with messages as (
-    select * from `analytics`.`stg_message_actions`
-    where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
-),
-final as (
-    select
-        event_date as date,
-        sender_id,
-        receiver_id,
-        toUInt32(count()) as messages_count
-    from messages
-    group by event_date, sender_id, receiver_id
-)
-select * from final
-          )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
-        ("date", "sender_id", "receiver_id", "messages_count")
+        ("date", "sender_id", "receiver_id", "messages_count")SELECT "date", "sender_id", "receiver_id", "messages_count"
+          FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -42,6 +32,7 @@ final as (
     group by event_date, sender_id, receiver_id
 )
 select * from final
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
