@@ -72,7 +72,9 @@ def compressed(chunks, codec):
 # and the event loop awaits the socket draining between them.
 SLICE_BYTES = 1 << 20
 # How long the exception block of a failed result is left for the client before the close.
-FAILURE_LINGER_S = 0.25
+# Only a failed result waits; 0.25 s proved too short for clickhouse-connect's async client
+# on a loaded machine (its reader thread had not read the block yet: "connection closed").
+FAILURE_LINGER_S = 1.0
 
 
 class ResultStream(StreamingResponse):
