@@ -15,7 +15,8 @@ import sys
 import pytest
 from dbt_profile import REPO_ROOT, dbt_profiles_dir
 
-from feedstar.orchestration.freshness import (FreshnessCheckFailed, SourceStale, freshness_argv, is_backfill,
+from feedstar.orchestration.dbt_build import DbtCommand
+from feedstar.orchestration.freshness import (FreshnessCheckFailed, SourceStale, is_backfill,
                                               judge, run_freshness)
 
 pytestmark = pytest.mark.slow
@@ -38,8 +39,8 @@ def generate(endpoint, database, start, days):
 
 def freshness(endpoint, database, tmp_path):
     target_path = str(tmp_path / database)
-    argv = freshness_argv(DBT, REPO_ROOT, dbt_profiles_dir(), "local", target_path)
-    results = run_freshness(argv, env_for(endpoint, database), target_path, log)
+    command = DbtCommand(DBT, REPO_ROOT, dbt_profiles_dir(), "local", target_path, env=env_for(endpoint, database))
+    results = run_freshness(command, log)
     return judge(results, database, log)
 
 

@@ -25,7 +25,7 @@ from feedstar.orchestration.dbt_build import (
     DbtCommand, built_tables, execution_seconds, kind_counts, run_dbt_build,
 )
 from feedstar.orchestration.days import day_to_load, refuse_unfinished_day
-from feedstar.orchestration.freshness import freshness_argv, is_backfill, judge, run_freshness
+from feedstar.orchestration.freshness import is_backfill, judge, run_freshness
 from feedstar.orchestration.summary import format_summary, rows_per_table
 from feedstar.settings import dbt_executable, dbt_profiles_dir, dbt_project_dir, dbt_target_path, setting
 
@@ -43,9 +43,7 @@ def check_source_freshness(day: dt.date, today: dt.date | None = None) -> dict:
         return {"day": day.isoformat(), "checked": False, "sources": {}}
     command = _dbt_command(_target())
     started = time.perf_counter()
-    argv = freshness_argv(command.executable, command.project_dir, command.profiles_dir, command.target,
-                          command.target_path)
-    statuses = judge(run_freshness(argv, command.env, command.target_path, log), setting("source_database"), log)
+    statuses = judge(run_freshness(command, log), setting("source_database"), log)
     log.info("sources are fresh enough to load %s: %s", day, statuses)
     return {"day": day.isoformat(), "checked": True, "sources": statuses,
             "seconds": round(time.perf_counter() - started, 3)}

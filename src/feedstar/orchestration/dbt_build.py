@@ -34,18 +34,24 @@ class DbtCommand:
 
     def argv(self, day: dt.date) -> list[str]:
         window = json.dumps({"start_date": day.isoformat(), "end_date": day.isoformat()})
-        return [
-            self.executable, "build",
+        return self.invocation(
+            "build",
             "--vars", window,
             # Unit tests check SQL logic on fixed rows, not the day's data: CI runs them, a
             # daily load need not (dbt's advice for production runs).
             "--exclude-resource-type", "unit_test",
             # The 15-minute models have their own DAG (feedstar_intraday).
             "--exclude", "tag:intraday",
+        )
+
+    def invocation(self, *command: str) -> list[str]:
+        """`dbt <command...>` on this project, profile and target, in our own target and log
+        dirs: other dbt users of the checkout keep theirs."""
+        return [
+            self.executable, *command,
             "--project-dir", self.project_dir,
             "--profiles-dir", self.profiles_dir,
             "--target", self.target,
-            # Our own target and log dirs: other dbt users of the checkout keep theirs.
             "--target-path", self.target_path,
             "--log-path", os.path.join(self.target_path, "logs"),
             "--no-use-colors",
@@ -75,18 +81,23 @@ def run_dbt_build(command: DbtCommand, day: dt.date, log: logging.Logger) -> dic
     if not Path(command.executable).exists():
         raise DbtBuildFailed(f"dbt executable not found: {command.executable} (set FEEDSTAR_DBT_EXECUTABLE)")
     command.run_results_path.unlink(missing_ok=True)
-    argv = command.argv(day)
-    log.info("running: %s", " ".join(argv))
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **command.env}
-    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as process:
-        for line in process.stdout:
-            log.info("dbt | %s", line.rstrip())
+    returncode = run_dbt(command.argv(day), command.env, log)
     counts = status_counts(command.run_results_path)
     failures = failed_nodes(command.run_results_path)
-    if process.returncode != 0 or failures:
+    if returncode != 0 or failures:
         reasons = "; ".join(str(failure) for failure in failures) or "see the dbt output above"
-        raise DbtBuildFailed(f"dbt build for {day} failed (exit {process.returncode}): {reasons}")
+        raise DbtBuildFailed(f"dbt build for {day} failed (exit {returncode}): {reasons}")
     return counts
+
+
+def run_dbt(argv: list[str], env: dict[str, str], log: logging.Logger) -> int:
+    """Run a dbt command with `env` added to ours, streaming its output to `log`; its exit code."""
+    log.info("running: %s", " ".join(argv))
+    full_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env}
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env) as process:
+        for line in process.stdout:
+            log.info("dbt | %s", line.rstrip())
+    return process.returncode
 
 
 def failed_nodes(run_results_path: Path) -> list[NodeFailure]:

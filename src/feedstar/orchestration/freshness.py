@@ -21,10 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import subprocess
 from pathlib import Path
 
+from feedstar.orchestration.dbt_build import DbtCommand, run_dbt
 from feedstar.orchestration.days import LoadRefused
 
 
@@ -41,34 +40,25 @@ def is_backfill(day: dt.date, today: dt.date) -> bool:
     return day < today - dt.timedelta(days=1)
 
 
-def freshness_argv(executable: str, project_dir: str, profiles_dir: str, target: str, target_path: str) -> list[str]:
-    return [
-        executable, "source", "freshness",
-        "--project-dir", project_dir, "--profiles-dir", profiles_dir, "--target", target,
-        "--target-path", target_path, "--log-path", os.path.join(target_path, "logs"),
-        "--output", str(sources_path(target_path)), "--no-use-colors",
-    ]
+def freshness_argv(command: DbtCommand) -> list[str]:
+    return command.invocation("source", "freshness", "--output", str(sources_path(command.target_path)))
 
 
 def sources_path(target_path: str) -> Path:
     return Path(target_path) / "sources.json"
 
 
-def run_freshness(argv: list[str], env: dict[str, str], target_path: str, log: logging.Logger) -> list[dict]:
+def run_freshness(command: DbtCommand, log: logging.Logger) -> list[dict]:
     """Run `dbt source freshness` (its output to `log`); its results, one per source table."""
-    path = sources_path(target_path)
+    path = sources_path(command.target_path)
     path.unlink(missing_ok=True)  # a stale file from an earlier run must never answer for this one
-    log.info("running: %s", " ".join(argv))
-    full_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env}
-    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env) as process:
-        for line in process.stdout:
-            log.info("dbt | %s", line.rstrip())
+    returncode = run_dbt(freshness_argv(command), command.env, log)
     try:
         results = json.loads(path.read_text()).get("results", [])
     except (OSError, ValueError):
         results = []
     if not results:
-        raise FreshnessCheckFailed(f"dbt source freshness wrote no results (exit {process.returncode}): "
+        raise FreshnessCheckFailed(f"dbt source freshness wrote no results (exit {returncode}): "
                                    "see the dbt output above")
     return results
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 
@@ -32,18 +31,12 @@ SLOT = dt.timedelta(minutes=15)
 @dataclass(frozen=True)
 class IntradayDbtCommand(DbtCommand):
     def argv(self, day: dt.date) -> list[str]:
-        return [
-            self.executable, "build",
+        return self.invocation(
+            "build",
             "--select", "tag:intraday",
             "--vars", json.dumps({"intraday_day": day.isoformat()}),
             "--exclude-resource-type", "unit_test",
-            "--project-dir", self.project_dir,
-            "--profiles-dir", self.profiles_dir,
-            "--target", self.target,
-            "--target-path", self.target_path,
-            "--log-path", os.path.join(self.target_path, "logs"),
-            "--no-use-colors",
-        ]
+        )
 
 
 def slot_day(interval_end: dt.datetime) -> dt.date:
