@@ -5,9 +5,9 @@ and compared with an uninterrupted run.
                                  [--victims client,endpoint] [--minutes M] [--project-dir DIR]
                                  [--workdir DIR]
 
-Jobs (tests/python/test_faults_harness.py, JOBS): a full `dbt build`; the daily load as the
+Jobs (tests/python/faults_harness.py, JOBS): a full `dbt build`; the daily load as the
 DAG runs it (`dbt build --vars '{start_date: D}' --exclude resource_type:unit_test`); a
-5-day backfill; `feedstar generate --append-day`; `dbt snapshot`.  All on a tiny generated
+5-day backfill; `feedstar generate --day D` (the next day); `dbt snapshot`.  All on a tiny generated
 data set (6 days at scale 0.02, then one appended day), on its own endpoint and data
 directory.  For each job the clean run is recorded first (its statements give the moments,
 its tables the expected result); then for each moment and each victim (the client process:
@@ -42,7 +42,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "python"))
 
-from test_faults_harness import JOBS, FaultHarness, run_matrix, summary_table  # noqa: E402
+from faults_harness import JOBS, FaultHarness, run_matrix, summary_table  # noqa: E402
 
 
 def main(argv=None) -> int:

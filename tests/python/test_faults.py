@@ -1,7 +1,7 @@
 """Crashes lose nothing: the CI subset of the fault-injection matrix, and the endpoint's
 restart after a crash and `feedstar serve --check`.
 
-The harness (test_faults_harness.py) kills the client or the endpoint at a chosen statement
+The harness (faults_harness.py) kills the client or the endpoint at a chosen statement
 of a job, restarts what it killed, re-runs the same command and compares every table of
 `analytics` and `product` with an uninterrupted run of the same command from the same
 saved state.  Here a few moments a person is most likely to hit, picked by what the
@@ -20,7 +20,7 @@ import os
 
 import pytest
 import yaml
-from test_faults_harness import JOBS, REPO_ROOT, FaultHarness, Moment
+from faults_harness import JOBS, REPO_ROOT, FaultHarness, Moment
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

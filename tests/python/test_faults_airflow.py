@@ -15,7 +15,7 @@ import signal
 
 import pytest
 from dbt_profile import dbt_profiles_dir
-from test_faults_harness import JOBS, NEW_DAY, FaultHarness, Moment, compare, table_checksums
+from faults_harness import JOBS, NEW_DAY, FaultHarness, Moment, compare, table_checksums
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow,
               pytest.mark.skipif(os.environ.get("FEEDSTAR_FAULTS_FULL") != "1",

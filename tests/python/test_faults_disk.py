@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from test_faults_harness import JOBS, FaultHarness, compare, table_checksums
+from faults_harness import JOBS, FaultHarness, compare, table_checksums
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow,
               pytest.mark.skipif(os.environ.get("FEEDSTAR_FAULTS_FULL") != "1",

@@ -47,6 +47,13 @@ def populated(endpoint):
     (["--late-share", "1.5"], "--late-share: 1.5 is out of range"),
     (["--seed", "-5"], "--seed: -5 is out of range"),
     (["--append-day", "--seed", "3"], "--append-day reuses the stored data set's parameters; drop --seed"),
+    (["--day", "2025-03-04", "--scale", "2"], "--day reuses the stored data set's parameters; drop --scale"),
+    (["--day", "2025-03-04", "--append-day"], "--append-day adds the next day, --day names one: give one of them"),
+    (["--day", "tomorrow"], "--day: 'tomorrow' is not a date"),
+    # The populated data set is 2025-03-01..03; a day may be rewritten or the next one added.
+    (["--day", "2025-03-05"], "--day 2025-03-05: the data set holds 2025-03-01..2025-03-03; "
+                              "write a day in it or the next one, 2025-03-04"),
+    (["--day", "2025-02-28"], "--day 2025-02-28: the data set holds 2025-03-01..2025-03-03"),
 ])
 def test_bad_flag_is_one_line_error_and_product_untouched(populated, args, expected):
     endpoint, client, before = populated

@@ -119,6 +119,28 @@ def test_late_share_holds_back_the_last_day_until_the_next_is_appended(client):
     client.command("drop table default.complete_feed")
 
 
+def test_day_names_the_day_so_a_second_run_changes_nothing(client):
+    # `--day D` run twice (an Airflow retry of a generator killed after its commit) leaves
+    # what one run leaves; `--append-day` run twice adds two days.
+    day4 = START + dt.timedelta(3)
+    generate(client, days=4, late_share=0.3)
+    four_days = all_checksums(client)
+    generate(client, days=3, late_share=0.3)
+    for _ in range(2):
+        summary = run.write_day(client, day4, progress=False)
+        assert summary.plan.end == day4
+        assert all_checksums(client) == four_days
+    # A day inside the window is rewritten with the rows it had (the complete day 2; the
+    # held-back last day stays held back): nothing changes, the window stays.
+    for day in (START + dt.timedelta(1), day4):
+        summary = run.write_day(client, day, progress=False)
+        assert summary.days_written == [day] and summary.plan.end == day4
+        assert all_checksums(client) == four_days
+    run.append_day(client, progress=False)
+    run.append_day(client, progress=False)
+    assert max(all_checksums(client)["feed_actions"]) == START + dt.timedelta(5)
+
+
 class FailingClient:
     """A real client that fails on the n-th INSERT into a stage table, as a crash would."""
 

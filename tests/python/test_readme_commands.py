@@ -280,7 +280,7 @@ def generate_for_ci(command: str, endpoint) -> str:
         words[words.index("--url") + 1] = endpoint.url
     if "--scale" in words:
         words[words.index("--scale") + 1] = SCALE
-    elif "--append-day" not in words:  # same scale as the data it appends to
+    elif "--append-day" not in words and "--day" not in words:  # same scale as the data it appends to
         words += ["--scale", SCALE]
     return shlex.join(words + ["--no-progress"])
 
@@ -292,6 +292,9 @@ def expected_days(command: str, before: list[dt.date]) -> list[dt.date]:
         return before
     if "--append-day" in words:
         return before + [before[-1] + dt.timedelta(days=1)]
+    if "--day" in words:  # a day present is rewritten, the next one added
+        day = dt.date.fromisoformat(words[words.index("--day") + 1])
+        return before if day in before else before + [day]
     days = int(words[words.index("--days") + 1]) if "--days" in words else 60  # "60 days ending yesterday"
     start = (dt.date.fromisoformat(words[words.index("--start") + 1]) if "--start" in words
              else dt.date.today() - dt.timedelta(days=days))

@@ -34,8 +34,9 @@ def _callback(ctx, until, incident_specs, **params):
     given = {name for name in daily_cli.PLAN_FLAGS
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
     try:
-        if params["append_day"]:
-            raise InvalidOptions("--append-day cannot be combined with --until or --incident")
+        for flag in ("append_day", "day"):
+            if params[flag]:
+                raise InvalidOptions(f"--{flag.replace('_', '-')} cannot be combined with --until or --incident")
         layout = Layout.from_settings()
         client = open_client(params["url"])
         summary, until_at, incidents = intraday.generate(

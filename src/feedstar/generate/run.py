@@ -8,7 +8,8 @@ or new, never partial (a killed full run with a new seed can leave old and new d
 side; re-run it to finish).  The data set's parameters (`_generate_meta`) are written last,
 in a stage table swapped in with `EXCHANGE TABLES`: that swap is the run's commit.  A run
 killed before it left the old parameters in place, so the same command run again does the
-same work (an `--append-day` appends the same day again, it does not skip one); every
+same work (an `--append-day` appends the same day again, it does not skip one; killed after
+the commit, it would add the day after: `--day D` names the day, so any re-run is safe); every
 statement after it only reads.  The stage tables are emptied before the commit (the meta
 stage keeps the previous parameters until the next run).  `--late-share`: the last day
 present holds back that share of its events; they
@@ -67,15 +68,19 @@ def read_meta(client, layout: Layout | None = None) -> Plan | None:
     return Plan(start=start, days=(last_day - start).days + 1, scale=scale, seed=seed, late_share=late_share)
 
 
-def plan_append(client, layout: Layout | None = None) -> Plan:
-    """The plan after adding one day to the data set in the source database (validated, nothing written)."""
-    layout = layout or Layout.from_settings()
-    current = read_meta(client, layout)
+def plan_day(current: Plan | None, day: dt.date | None, database: str) -> Plan:
+    """The plan once `day` is written with the stored parameters `current`: the day after the
+    last one (`None` means that day), which extends the window, or a day inside it, which does not."""
     if current is None:
-        raise InvalidOptions(f"--append-day: no generated data set in `{layout.database}` "
-                             "(run `feedstar generate` first)")
-    return Plan(start=current.start, days=current.days + 1, scale=current.scale, seed=current.seed,
-                late_share=current.late_share)
+        raise InvalidOptions(f"{'--append-day' if day is None else '--day'}: no generated data set in "
+                             f"`{database}` (run `feedstar generate` first)")
+    next_day = current.end + dt.timedelta(days=1)
+    day = day or next_day
+    if not current.start <= day <= next_day:
+        raise InvalidOptions(f"--day {day}: the data set holds {current.start}..{current.end}; "
+                             f"write a day in it or the next one, {next_day}")
+    return Plan(start=current.start, days=(max(day, current.end) - current.start).days + 1,
+                scale=current.scale, seed=current.seed, late_share=current.late_share)
 
 
 def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, progress: bool = True,
@@ -111,10 +116,21 @@ def generate(client, plan: Plan, *, only_days: list[dt.date] | None = None, prog
 
 def append_day(client, progress: bool = True, layout: Layout | None = None) -> Summary:
     """Add the day after the last one present; rebuild that last day if it held events back."""
+    return write_day(client, None, progress=progress, layout=layout)
+
+
+def write_day(client, day: dt.date | None, progress: bool = True, layout: Layout | None = None) -> Summary:
+    """Write `day` with the stored parameters (`None`: the day after the last one).
+
+    The next day is added (and the last one rebuilt if it held events back); a day already
+    present is rewritten with the same rows.  So `--day D` run again after a crash, even one
+    after its commit, leaves what one run leaves, where `--append-day` would add another day."""
     layout = layout or Layout.from_settings()
-    plan = plan_append(client, layout)
-    new_day = plan.end
-    days = [new_day - dt.timedelta(days=1), new_day] if plan.late_share > 0 else [new_day]
+    current = read_meta(client, layout)
+    plan = plan_day(current, day, layout.database)
+    day = day or plan.end
+    appending = day > current.end
+    days = [day - dt.timedelta(days=1), day] if appending and plan.late_share > 0 else [day]
     return generate(client, plan, only_days=days, progress=progress, layout=layout)
 
 

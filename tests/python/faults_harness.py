@@ -61,7 +61,7 @@ BIN = os.path.dirname(sys.executable)
 DATABASES = ("analytics", "product")
 FIRST_DAY = dt.date(2025, 3, 1)
 BASE_DAYS = 6                                   # 03-01..03-06 generated first
-NEW_DAY = FIRST_DAY + dt.timedelta(days=BASE_DAYS)  # 03-07, added by --append-day
+NEW_DAY = FIRST_DAY + dt.timedelta(days=BASE_DAYS)  # 03-07, added by `generate --day`
 SCALE = "0.02"
 LEFTOVER = re.compile(r"__dbt_(tmp|backup|new_data|distributed|new)|_tmp_|_backup$")
 PHASES = ("before", "during", "answered")
@@ -350,7 +350,7 @@ JOBS = {
                                            f"end_date: '{NEW_DAY}'}}",
                         "--exclude", "resource_type:unit_test"), "dbt"),
     "append day": Job("append day", "built",
-                      (sys.executable, "-m", "feedstar.cli", "generate", "--append-day", "--no-progress",
+                      (sys.executable, "-m", "feedstar.cli", "generate", "--day", str(NEW_DAY), "--no-progress",
                        "--url", "{url}"), "generate"),
     "snapshot": Job("snapshot", "loaded", dbt("snapshot", "--vars", f"{{start_date: '{NEW_DAY}'}}"), "dbt"),
 }
