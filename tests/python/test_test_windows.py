@@ -1,7 +1,8 @@
 """The data tests of the date-partitioned models read only what a load rewrote, through dbt's
 `where` config (models' YAML): the days [start_date - lookback_days, end_date] for the star
 and the staging tables loaded by day, and for each dashboard mart the whole weeks its load
-rebuilds (docs/marts.md, "What a load rebuilds"). With no window they read everything.
+rebuilds (docs/marts.md, "What a load rebuilds"), and for the product tables (dbt sources)
+the days the load reads. With no window they read everything.
 
 Checked on the manifest dbt writes (every test of those models has the window, and the window
 selects exactly the expected dates, computed here by hand from the docs' table), on the
@@ -110,11 +111,40 @@ def test_every_test_of_a_partitioned_model_reads_exactly_the_window(endpoint, tm
             assert kept == (first, last, (last - first).days + 1), (node["name"], where)
 
 
+def source_tests(work) -> list[dict]:
+    """The generic data tests of the product tables (dbt sources), from the last parse in `work`."""
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    return [node for node in manifest["nodes"].values()
+            if node["resource_type"] == "test" and "test_metadata" in node
+            and any(parent.startswith("source.") for parent in node["depends_on"]["nodes"])]
+
+
+def test_every_source_test_reads_the_days_the_load_reads(endpoint, tmp_path):
+    # The product tables hold all of history: an unwindowed source test would scan it on
+    # every daily run.  A load of [START, END] reads the events of [START - lookback, END].
+    client = endpoint.client()
+    generic_tests(tmp_path, endpoint, "--vars", WINDOW_VARS)
+    tests = source_tests(tmp_path)
+    assert {node["column_name"] for node in tests} >= {"user_id", "post_id", "action", "time", "receiver_id"}
+    first, last = days(START, END)
+    for node in tests:
+        where = node["config"].get("where")
+        assert where, f"{node['name']} reads all of the source in a windowed run"
+        # every second-of-day boundary of two years of events: which days does it keep?
+        kept = client.query(
+            "select min(toDate(time)), max(toDate(time)), uniqExact(toDate(time)) from "
+            "(select toDateTime(toDate('2024-06-01') + intDiv(number, 2)) + (number % 2) * 86399 as time "
+            f"from numbers(1460)) where {where}").result_rows[0]
+        assert kept == (first, last, (last - first).days + 1), (node["name"], where)
+
+
 def test_without_a_window_every_test_reads_everything(endpoint, tmp_path):
     tests = generic_tests(tmp_path, endpoint)
     for model in EXPECTED:
         for node in tests[model]:
             assert not node["config"].get("where"), (node["name"], node["config"]["where"])
+    for node in source_tests(tmp_path):
+        assert not node["config"].get("where"), (node["name"], node["config"]["where"])
 
 
 # The singular tests that read a mart through marts_test_window (macros/test_window.sql)
@@ -197,3 +227,21 @@ def test_a_windowed_run_reports_a_bad_row_inside_the_window_only(warehouse, endp
     finally:
         client.command(f"exchange tables {snapshot} and analytics.{table}")
         client.command(f"drop table {snapshot}")
+
+
+def test_no_not_null_test_on_a_column_that_cannot_hold_null(endpoint, tmp_path):
+    # A contracted column of a non-Nullable type cannot hold NULL: a not_null test on it could
+    # never fail and would only cost a query per run (docs/contracts.md).
+    generic_tests(tmp_path, endpoint)
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    needless = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test" or node.get("test_metadata", {}).get("name") != "not_null":
+            continue
+        model = manifest["nodes"].get(node.get("attached_node") or "")
+        if not model or not model["config"].get("contract", {}).get("enforced"):
+            continue
+        data_type = model["columns"][node["column_name"]]["data_type"]
+        if not data_type.startswith("Nullable("):
+            needless.append(f"{model['name']}.{node['column_name']} ({data_type})")
+    assert needless == []
