@@ -10,8 +10,8 @@ in a stage table swapped in with `EXCHANGE TABLES`: that swap is the run's commi
 killed before it left the old parameters in place, so the same command run again does the
 same work (an `--append-day` appends the same day again, it does not skip one; killed after
 the commit, it would add the day after: `--day D` names the day, so any re-run is safe); every
-statement after it only reads.  The stage tables are emptied before the commit (the meta
-stage keeps the previous parameters until the next run).  `--late-share`: the last day
+statement after it only reads, but for dropping the meta stage.  The stage tables are emptied
+before the commit.  `--late-share`: the last day
 present holds back that share of its events; they
 are added (the day is rebuilt complete) when the next day is generated or appended.
 """
@@ -206,3 +206,6 @@ def _write_meta(client, plan: Plan, layout: Layout) -> None:
     for statement in layout.wait_for_replicas(META_STAGE):
         client.command(statement)
     client.command(f"exchange tables {layout.table(META_STAGE)} and {layout.whole('_generate_meta')}")
+    # The stage now holds the previous parameters: gone, so that a re-run after a kill here
+    # (which writes the same parameters again) leaves the same tables as one run.
+    client.command(f"drop table if exists {layout.whole(META_STAGE)}")
