@@ -131,6 +131,8 @@ def test_options_list_what_the_marts_hold(app):
     # the slice marts' NULL attributes (receive-only users) are offered as 'unknown'
     assert options["values"]["source"] == ["ads", "organic", "unknown"]
     assert options["values"]["city"] == ["Helsinki", "Moscow", "unknown"]
+    # genders 1, 0 and NULL, labelled by dim_slice_labels
+    assert options["values"]["gender"] == ["female", "male", "unknown"]
     # os: iOS from both marts, Android only from the slice mart
     assert options["values"]["os"] == ["Android", "iOS", "unknown"]
     # ages 20, 30, 40 and NULL of the slice mart, through dim_age_buckets

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from feedstar.dashboard.filters import Filters
-from feedstar.dashboard.queries.base import SLICE_EXPRESSIONS, Query, date_range, slice_predicate
+from feedstar.dashboard.queries.base import Query, date_range, slice_expression, slice_predicate
 
 MART = "agg_app_daily_activity"
 
@@ -22,10 +22,11 @@ class Row:
 def build(filters: Filters) -> Query:
     dates, date_parameters = date_range("date", filters)
     slices, slice_parameters = slice_predicate(filters, MART)
+    source, source_parameters = slice_expression("source", filters.slice_labels)
     sql = f"""
 select
     date,
-    {SLICE_EXPRESSIONS['source']} as source,
+    {source} as source,
     sum(total_users) as total_users,
     sum(new_users_lifetime_0) as new_users
 from {MART}
@@ -35,4 +36,4 @@ group by date, source
 having total_users + new_users > 0
 order by date, source
 """
-    return Query(sql, {**date_parameters, **slice_parameters}, MART)
+    return Query(sql, {**date_parameters, **slice_parameters, **source_parameters}, MART)
