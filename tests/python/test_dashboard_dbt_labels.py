@@ -19,7 +19,7 @@ from dbt_profile import REPO_ROOT, dbt_profiles_dir
 
 from feedstar.dashboard.app import create_app
 from feedstar.dashboard.db import MartReader
-from feedstar.dashboard.queries.base import label_expression
+from feedstar.dashboard.queries.labels import label_expression
 from feedstar.dashboard.queries.options import load_options
 from feedstar.chclient import connection
 

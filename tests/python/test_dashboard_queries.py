@@ -7,8 +7,8 @@ import pytest
 
 from feedstar.dashboard.filters import Filters
 from feedstar.dashboard.queries import PANELS, active_users, experiment_users, feed_engagement, retention
-from feedstar.dashboard.queries.base import (AGE_BUCKETS, SLICE_LABELS, SLICE_LABELS_SQL, PanelUnavailable,
-                                             breakdown_predicate, slice_predicate)
+from feedstar.dashboard.queries.base import PanelUnavailable, breakdown_predicate, slice_predicate
+from feedstar.dashboard.queries.labels import AGE_BUCKETS, SLICE_LABELS, SLICE_LABELS_SQL
 
 DAY = dt.date(2025, 3, 2)
 # A value that would break out of a string literal if it were ever pasted into SQL.

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from feedstar.dashboard.filters import Filters
-from feedstar.dashboard.queries.base import Query, date_range, label_expression, no_slices
+from feedstar.dashboard.queries.base import Query, date_range, no_slices
+from feedstar.dashboard.queries.labels import label_expression
 
 MART = "agg_experiment_daily"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from feedstar.dashboard.db import MartReader
 from feedstar.dashboard.filters import Options
-from feedstar.dashboard.queries.base import SLICE_ATTRIBUTES, SLICE_LABELS_SQL, slice_expression
 from feedstar.dashboard.queries.experiment_users import WINDOW_SQL
+from feedstar.dashboard.queries.labels import SLICE_ATTRIBUTES, SLICE_LABELS_SQL, slice_expression
 
 DATES_SQL = "select min(date), max(date), count() from agg_active_users"
 # Attributes the long-format marts break down by, with every value they hold.

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from feedstar.dashboard.filters import Filters
-from feedstar.dashboard.queries.base import Query, date_range, slice_expression, slice_predicate
+from feedstar.dashboard.queries.base import Query, date_range, slice_predicate
+from feedstar.dashboard.queries.labels import slice_expression
 
 MART = "agg_app_daily_activity"
 
