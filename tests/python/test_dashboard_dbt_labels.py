@@ -104,6 +104,13 @@ def test_the_dashboard_shows_the_labels_and_window_this_project_builds(endpoint,
     # the NULL-attribute row of 2025-03-02: no active user, 4 receive-only
     assert [(r["total_users"], r["receive_only_users"]) for r in unknown_source] == [(0, 4)]
     assert [(r["date"], r["exp_group"]) for r in groups] == [(str(D1), "unknown"), (str(D2), "1"), (str(D2), "2")]
+    # an empty source and a NULL one are both unknown: one series, their sum (3 + 2 active, 1 + 0 new)
+    admin.command("insert into labelled.agg_app_daily_activity (date, gender, source, total_users, "
+                  f"new_users_lifetime_0) values ('{D2}', 1, '', 3, 1), ('{D2}', 1, NULL, 2, 0)")
+    with dashboard(endpoint, "labelled") as client:
+        _, sources = rows(client, "users_by_source", f"date_from={D2}&date_to={D2}")
+    assert [(r["source"], r["total_users"], r["new_users"]) for r in sources] == [
+        ("ads", 15, 4), ("organic", 7, 2), ("unknown", 5, 1)]
     # this project's window is 30 days: a 2-day range sums the daily rows
     assert admin.query("select window_days from labelled.dim_trailing_windows").result_rows == [(30,)]
     assert two_days == "agg_experiment_users_daily"
