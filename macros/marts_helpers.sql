@@ -30,10 +30,16 @@
 {%- endmacro %}
 
 
+{% macro marts_unknown_label() -%}
+    {#- The label of a missing attribute (NULL or empty) in every breakdown and slice. -#}
+    'unknown'
+{%- endmacro %}
+
+
 {% macro marts_age_bucket(age) -%}
-    {#- The one definition of age buckets; NULL (a user never seen active) is 'unknown'. -#}
+    {#- The one definition of age buckets; NULL (a user never seen active) is unknown. -#}
     multiIf(
-        {{ age }} is null, 'unknown',
+        {{ age }} is null, {{ marts_unknown_label() }},
         {{ age }} < 18, '0-17',
         {{ age }} < 25, '18-24',
         {{ age }} < 35, '25-34',
@@ -60,7 +66,21 @@
 
 
 {% macro marts_slice_value(column) -%}
-    cast(coalesce(nullIf(toString({{ column }}), ''), 'unknown') as String)
+    {#- An attribute as the breakdowns spell it: its text, unknown when NULL or empty. -#}
+    cast(coalesce(nullIf(toString({{ column }}), ''), {{ marts_unknown_label() }}) as String)
+{%- endmacro %}
+
+
+{% macro marts_gender_label(gender) -%}
+    {#- The sources' gender code as a word (models/sources.yml: 1 = male, 0 = female). -#}
+    multiIf({{ gender }} = 1, 'male', {{ gender }} = 0, 'female', {{ marts_unknown_label() }})
+{%- endmacro %}
+
+
+{% macro marts_experiment_window_days() -%}
+    {#- The length of agg_experiment_users_30d's trailing window, in days (the var
+        experiment_window_days, dbt_project.yml); a whole number, for date arithmetic. -#}
+    {{- return(var('experiment_window_days') | int) -}}
 {%- endmacro %}
 
 

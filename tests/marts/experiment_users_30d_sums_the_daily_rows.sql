@@ -1,5 +1,5 @@
 -- For the latest loaded day, agg_experiment_users_30d holds exactly one row per (exp_group,
--- user) feed-active in the 30 days ending that day, with the sums of their
+-- user) feed-active in the window ending that day (marts_experiment_window_days), with the sums of their
 -- agg_experiment_users_daily rows.  Any row here is a difference (or a duplicated key).
 with last_day as (
     select max(end_date) as end_date from {{ ref('agg_experiment_users_30d') }}
@@ -22,7 +22,7 @@ expected as (
         toUInt32(sum(views)) as views,
         toUInt32(sum(likes)) as likes
     from {{ ref('agg_experiment_users_daily') }}
-    where date between (select last_day.end_date from last_day) - 29 and (select last_day.end_date from last_day)
+    where date between (select last_day.end_date from last_day) - {{ marts_experiment_window_days() - 1 }} and (select last_day.end_date from last_day)
     group by exp_group, user_id
 ),
 

@@ -108,6 +108,16 @@ TABLES = {
         "age Nullable(UInt8), age_bucket String",
         [(20, "18-24"), (30, "25-34"), (40, "35-44"), (None, "unknown")],
     ),
+    # the labels dbt builds from the marts' macros (marts_slice_value, marts_gender_label) for
+    # the raw values above whose label is not their text; every other value is its own label
+    "dim_slice_labels": (
+        "attribute String, value Nullable(String), label String",
+        [(attribute, value, "unknown") for attribute in ("source", "os", "country", "city") for value in ("", None)]
+        + [("exp_group", None, "unknown"), ("gender", "0", "female"), ("gender", "1", "male"),
+           ("gender", None, "unknown")],
+    ),
+    # agg_experiment_users_30d's window (the var experiment_window_days)
+    "dim_trailing_windows": ("mart String, window_days UInt16", [("agg_experiment_users_30d", 30)]),
     "agg_experiment_users_daily": (
         "date Date, user_id UInt32, exp_group UInt8, views UInt32, likes UInt32, bucket UInt8",
         [

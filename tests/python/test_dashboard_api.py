@@ -64,6 +64,13 @@ def test_disjoint_slices_add_up_for_app_activity(app):
     assert rows(app, "app_activity", RANGE + "&gender=unknown")[0]["receive_only_users"] == 4
 
 
+def test_users_by_source_sums_the_slices_of_each_source(app):
+    # ads: rows 1 and 2 of 2025-03-02 (10 + 5 active, 3 + 1 new) and 2025-03-01's row; organic:
+    # row 3; the NULL-attribute row has no active or new user and is left out
+    assert [(r["date"], r["source"], r["total_users"], r["new_users"]) for r in rows(app, "users_by_source")] == [
+        ("2025-03-01", "ads", 8, 8), ("2025-03-02", "ads", 15, 4), ("2025-03-02", "organic", 7, 2)]
+
+
 def test_feed_reads_the_engagement_mart_for_all_users_and_sums_slices_otherwise(app):
     assert rows(app, "feed_engagement") == [{
         "date": "2025-03-02", "feed_users": 19, "views": 200, "likes": 43, "ctr": 0.215,
@@ -131,6 +138,8 @@ def test_options_list_what_the_marts_hold(app):
     # the slice marts' NULL attributes (receive-only users) are offered as 'unknown'
     assert options["values"]["source"] == ["ads", "organic", "unknown"]
     assert options["values"]["city"] == ["Helsinki", "Moscow", "unknown"]
+    # genders 1, 0 and NULL, labelled by dim_slice_labels
+    assert options["values"]["gender"] == ["female", "male", "unknown"]
     # os: iOS from both marts, Android only from the slice mart
     assert options["values"]["os"] == ["Android", "iOS", "unknown"]
     # ages 20, 30, 40 and NULL of the slice mart, through dim_age_buckets

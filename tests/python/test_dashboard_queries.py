@@ -6,8 +6,9 @@ import re
 import pytest
 
 from feedstar.dashboard.filters import Filters
-from feedstar.dashboard.queries import PANELS, active_users, feed_engagement, retention
-from feedstar.dashboard.queries.base import AGE_BUCKETS, PanelUnavailable, breakdown_predicate, slice_predicate
+from feedstar.dashboard.queries import PANELS, active_users, experiment_users, feed_engagement, retention
+from feedstar.dashboard.queries.base import PanelUnavailable, breakdown_predicate, slice_predicate
+from feedstar.dashboard.queries.labels import AGE_BUCKETS, SLICE_LABELS, SLICE_LABELS_SQL
 
 DAY = dt.date(2025, 3, 2)
 # A value that would break out of a string literal if it were ever pasted into SQL.
@@ -36,9 +37,10 @@ def test_filter_values_travel_only_as_bound_parameters(name, attribute):
         return  # this panel's mart has no such attribute: it refuses rather than ignores
     assert HOSTILE not in query.sql
     assert "union" not in query.sql
-    assert HOSTILE in query.parameters.values()
+    # (an attribute's label selects raw values: the value travels in a bound array)
+    assert any(value == HOSTILE or isinstance(value, list) and HOSTILE in value for value in query.parameters.values())
     # every {name:Type} placeholder has a value, and every value has a placeholder
-    placeholders = set(re.findall(r"\{(\w+):\w+\}", query.sql))
+    placeholders = set(re.findall(r"\{(\w+):[\w()]+\}", query.sql))
     assert placeholders == set(query.parameters)
 
 
@@ -47,9 +49,9 @@ def test_every_panel_reads_only_dashboard_marts(name):
     query = PANELS[name].build(filters(group_a=1, group_b=2))
     tables = set(re.findall(r"\bfrom\s+([a-z_]+)", query.sql))
     assert tables, query.sql
-    # agg_* marts, or the query's own CTE names
+    # agg_* marts, dbt's label tables (dim_*), or the query's own CTE names
     ctes = set(re.findall(r"\b([a-z_]+) as \(", query.sql))
-    assert all(table.startswith("agg_") or table in ctes for table in tables), tables
+    assert all(table.startswith(("agg_", "dim_")) or table in ctes for table in tables), tables
     assert query.mart.startswith("agg_")
 
 
@@ -87,8 +89,52 @@ def test_attributes_a_mart_lacks_are_refused_with_the_reason():
 
 def test_slice_marts_accept_several_attributes_at_once():
     sql, parameters = slice_predicate(filters(slices=(("gender", "male"), ("city", "Moscow"))), "m")
-    assert parameters == {"slice_gender": "male", "slice_city": "Moscow"}
-    assert sql.count(" and ") == 1
+    # no labels known: every value is its own label, NULL's label is none of them
+    assert parameters == {"slice_gender": ["male"], "slice_gender_is_null_label": False,
+                          "slice_city": ["Moscow"], "slice_city_is_null_label": False}
+    assert re.findall(r"\{(slice_\w+):Array\(String\)\}\)( and |$)", sql) == [("slice_gender", " and "),
+                                                                             ("slice_city", "")]
+
+
+@pytest.mark.parametrize("name, label, raw, null", [
+    ("gender", "f", ["0", "f"], False),  # gender 0 is labelled f, and an unlisted raw 'f' is itself
+    ("gender", "n/a", ["n/a"], True),  # only NULL is (and a raw 'n/a' would be its own label)
+    ("city", "n/a", ["", "n/a"], True),  # '' and NULL are n/a
+    ("city", "Moscow", ["Moscow"], False),  # an unlisted value is its own label
+    ("country", "n/a", ["n/a"], False),  # no rows for country: no NULL label either
+])
+def test_a_slice_filter_selects_the_raw_values_dbt_gives_its_label(name, label, raw, null):
+    sql, parameters = slice_predicate(filters(slices=((name, label),), slice_labels=OTHER_LABELS), "m")
+    assert parameters == {f"slice_{name}": raw, f"slice_{name}_is_null_label": null}
+    assert sql == (f"if({name} is null, {{slice_{name}_is_null_label:Bool}}, "
+                   f"toString(assumeNotNull({name})) in {{slice_{name}:Array(String)}})")
+
+
+# dim_slice_labels' rows as another build of the macros might hold them (hand-written)
+OTHER_LABELS = (("city", None, "n/a"), ("city", "", "n/a"), ("exp_group", None, "none"), ("gender", None, "n/a"),
+                ("gender", "0", "f"), ("gender", "1", "m"), ("os", None, "n/a"), ("source", None, "n/a"))
+
+
+@pytest.mark.parametrize("name", sorted(PANELS))
+@pytest.mark.parametrize("attribute", ["source", "os", "gender", "country", "city"])
+def test_no_panel_spells_a_label_of_its_own(name, attribute):
+    query = built(PANELS[name], filters(slices=((attribute, "n/a"),), group_a=1, group_b=2, slice_labels=OTHER_LABELS))
+    if query is None:
+        return
+    # the labels come from dbt's table (macros marts_slice_value, marts_gender_label) as bound
+    # values: the SQL spells none, nor the rule that an empty string is unknown
+    assert not re.search(r"'(unknown|male|female|n/a)'|nullIf\(", query.sql), query.sql
+
+
+def test_users_by_source_labels_sources_with_dbt_s_labels():
+    query = PANELS["users_by_source"].build(filters(slice_labels=OTHER_LABELS))
+    assert (query.parameters["label_source_missing"], query.parameters["label_source_values"]) == ("n/a", [])
+
+
+def test_experiment_daily_labels_exp_group_with_dbt_s_labels():
+    query = PANELS["experiment_daily"].build(filters(slice_labels=OTHER_LABELS))
+    assert "'unknown'" not in query.sql
+    assert query.parameters["label_exp_group_missing"] == "none" and query.parameters["label_exp_group_values"] == []
 
 
 def test_feed_panel_reads_the_engagement_mart_unless_sliced():
@@ -134,27 +180,39 @@ def test_dbt_exposures_list_every_mart_each_page_reads():
     with open(path) as handle:
         exposures = {item["name"]: item for item in yaml.safe_load(handle)["exposures"]}
     # one day, and the default 30 days ending on the last loaded day (some panels then read other marts)
-    ranges = ({}, {"date_from": DAY - dt.timedelta(days=29), "last_loaded_date": DAY})
+    ranges = ({}, {"date_from": DAY - dt.timedelta(days=29), "last_loaded_date": DAY, "experiment_window_days": 30})
     variants = [filters(group_a=1, group_b=2, slices=slices, **days)
                 for slices in ((), (("os", "iOS"),), (("age_bucket", "18-24"),)) for days in ranges]
     for page in PAGES:
         sql = " ".join(query.sql for card in page.cards for chosen in variants
                        if (query := built(PANELS[card.panel], chosen)))
         read = set(re.findall(r"\b((?:agg|dim)_[a-z0-9_]+)", sql))
+        if any(name.startswith("label_") or name.endswith("_is_null_label") for card in page.cards
+               for chosen in variants if (query := built(PANELS[card.panel], chosen)) for name in query.parameters):
+            # the filter options read dbt's labels for the panels that label raw values
+            read.add(SLICE_LABELS)
+        if experiment_users.TRAILING_MART in read:
+            # the filter options read its window, to pick it (experiment_users.per_user_ctr)
+            read.add(experiment_users.TRAILING_WINDOWS)
         declared = {ref[len("ref('"):-2] for ref in exposures[f"dashboard_{page.slug}"]["depends_on"]}
         assert read == declared, page.slug
 
 
-@pytest.mark.parametrize("days, last_loaded, mart", [
-    (30, DAY, "agg_experiment_users_30d"),          # the default range, ending on the last loaded day
-    (30, DAY + dt.timedelta(days=5), "agg_experiment_users_30d"),  # ending on an earlier loaded day
-    (29, DAY, "agg_experiment_users_daily"),        # any other length sums the daily rows
-    (31, DAY, "agg_experiment_users_daily"),
-    (30, DAY - dt.timedelta(days=1), "agg_experiment_users_daily"),  # ends after the last loaded day
-    (30, None, "agg_experiment_users_daily"),       # nothing known about what is loaded
+@pytest.mark.parametrize("days, last_loaded, window, mart", [
+    (30, DAY, 30, "agg_experiment_users_30d"),      # the default range, ending on the last loaded day
+    (30, DAY + dt.timedelta(days=5), 30, "agg_experiment_users_30d"),  # ending on an earlier loaded day
+    (29, DAY, 30, "agg_experiment_users_daily"),    # any other length sums the daily rows
+    (31, DAY, 30, "agg_experiment_users_daily"),
+    (30, DAY - dt.timedelta(days=1), 30, "agg_experiment_users_daily"),  # ends after the last loaded day
+    (30, None, 30, "agg_experiment_users_daily"),   # nothing known about what is loaded
+    (7, DAY, 7, "agg_experiment_users_30d"),        # dbt built a 7-day window: 7 days is its range
+    (30, DAY, 7, "agg_experiment_users_daily"),     # ... and 30 days is not
+    (30, DAY, None, "agg_experiment_users_daily"),  # no window table read: never the totals
 ])
-def test_experiment_panels_read_the_30_day_totals_only_for_a_30_day_range_they_cover(days, last_loaded, mart):
-    chosen = filters(date_from=DAY - dt.timedelta(days=days - 1), group_a=1, group_b=2, last_loaded_date=last_loaded)
+def test_experiment_panels_read_the_trailing_totals_only_for_a_range_of_their_window_they_cover(
+        days, last_loaded, window, mart):
+    chosen = filters(date_from=DAY - dt.timedelta(days=days - 1), group_a=1, group_b=2, last_loaded_date=last_loaded,
+                     experiment_window_days=window)
     for name in ("experiment_groups", "experiment_test"):
         query = PANELS[name].build(chosen)
         assert query.mart == mart
@@ -185,7 +243,8 @@ def test_on_a_cluster_the_dashboard_reads_only_tables_every_node_holds_whole():
     today.load(reader, DAY, "all")
     variants = [filters(group_a=1, group_b=2, slices=slices)
                 for slices in ((), (("os", "iOS"),), (("age_bucket", "18-24"),), (("city", "Moscow"),))]
-    sql = [options.DATES_SQL, options.BREAKDOWN_VALUES_SQL, options.SLICE_VALUES_SQL, *reader.sql,
+    sql = [options.DATES_SQL, options.BREAKDOWN_VALUES_SQL, options.slice_values_query(())[0], SLICE_LABELS_SQL,
+           experiment_users.WINDOW_SQL, *reader.sql,
            *(query.sql for panel in PANELS.values() for chosen in variants if (query := built(panel, chosen)))]
     ctes = {name for text in sql for name in re.findall(r"\b([a-z_]+) as \(", text)}
     read = {name for text in sql for name in re.findall(r"\bfrom\s+([a-z_]+)", text)} - ctes

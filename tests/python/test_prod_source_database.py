@@ -126,12 +126,12 @@ def test_the_dashboard_reads_the_marts_with_the_read_only_password(server, built
 
 
 def test_the_dashboard_s_age_buckets_are_the_macro_s(server, built):
-    from feedstar.dashboard.queries.base import SLICE_EXPRESSIONS
+    from feedstar.dashboard.queries.labels import AGE_BUCKET_EXPRESSION
 
     admin = server[0].client(password=READ_WRITE, database="analytics")  # the dashboard's database
     # int_user_daily_activity holds each user-day's raw age and marts_age_bucket(age): the
     # dashboard's expression must give the same bucket for every row
     rows, disagreeing = admin.query(
-        f"select count(), countIf({SLICE_EXPRESSIONS['age_bucket']} != age_bucket) "
+        f"select count(), countIf({AGE_BUCKET_EXPRESSION} != age_bucket) "
         "from analytics.int_user_daily_activity").result_rows[0]
     assert rows > 0 and disagreeing == 0

@@ -3,19 +3,23 @@
     order_by='(end_date, exp_group, user_id)',
 ) }}
 
--- Per-user totals over the 30 days ending on each loaded day: the A/B tiles' default range
--- (the last 30 days) becomes one read of about one row per user, instead of grouping a
--- month of agg_experiment_users_daily rows by user at every page view (3-4x faster).
+-- Per-user totals over the W days ending on each loaded day, W = the var
+-- experiment_window_days (dbt_project.yml): the A/B tiles' default range (the last W days) becomes one
+-- read of about one row per user, instead of grouping W days of agg_experiment_users_daily
+-- rows by user at every page view (3-4x faster for a month).
 -- Rows: (end_date, exp_group, user_id) for users feed-active on at least one day of
--- [end_date - 29, end_date]; views and likes are their sums over those days.
--- A load of [start, end] changes the totals ending on [start, end + 29]; it reads the days
--- those totals sum, [start - 29, end + 29] (widened to whole weeks by marts_between).
+-- [end_date - (W - 1), end_date]; views and likes are their sums over those days.
+-- A load of [start, end] changes the totals ending on [start, end + W - 1], widened to whole
+-- weeks by marts_between: the rebuilt end dates start on toMonday(start), up to 6 days before
+-- start, so it reads the days their totals sum, from start - (W - 1) - 6.
+{%- set later_days = marts_experiment_window_days() - 1 %}
+
 with user_days as (
     select * from {{ ref('agg_experiment_users_daily') }}
-    where {{ marts_between('date', days_before=35, days_after=29) }}
+    where {{ marts_between('date', days_before=later_days + 6, days_after=later_days) }}
 ),
 
--- each user-day counts towards the totals ending on it and on the 29 days after it
+-- each user-day counts towards the totals ending on it and on the W - 1 days after it
 contributions as (
     select
         date + days_later as end_date,
@@ -24,7 +28,7 @@ contributions as (
         views,
         likes
     from user_days
-    array join range(30) as days_later
+    array join range({{ later_days + 1 }}) as days_later
 ),
 
 final as (
@@ -37,7 +41,7 @@ final as (
     from contributions
     where
         end_date <= {{ marts_last_loaded_date(ref('agg_experiment_users_daily')) }}
-        and {{ marts_between('end_date', days_after=29) }}
+        and {{ marts_between('end_date', days_after=later_days) }}
     group by end_date, exp_group, user_id
 )
 

@@ -44,6 +44,10 @@ class Options:
     first_date: dt.date | None
     last_date: dt.date | None
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The days each row of agg_experiment_users_30d sums (dbt's window; None = not built).
+    experiment_window_days: int | None = None
+    # dbt's labels of raw attribute values: (attribute, value, label) rows of dim_slice_labels.
+    slice_labels: tuple[tuple[str, str | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,12 @@ class Filters:
     period: str = "day"
     group_a: int | None = None
     group_b: int | None = None
-    # The last day the marts hold (not a filter: lets a panel pick a pre-aggregated mart
-    # only when it covers the range).
+    # The last day the marts hold and the trailing mart's window (not filters: they let a
+    # panel pick a pre-aggregated mart only when it covers the range exactly).
     last_loaded_date: dt.date | None = None
+    experiment_window_days: int | None = None
+    # (not a filter either: the labels the panels give raw values, Options.slice_labels)
+    slice_labels: tuple[tuple[str, str | None, str], ...] = ()
 
     @property
     def slice_dict(self) -> dict[str, str]:
@@ -110,7 +117,8 @@ def parse_filters(params, options: Options) -> Filters:
     groups = {name: _parse_group(name, params.get(name, ""), options) for name in EXPERIMENT_GROUPS}
     if groups["group_a"] is not None and groups["group_a"] == groups["group_b"]:
         raise FilterError("group_b", "group_a and group_b must be two different exp_groups.")
-    return Filters(date_from, date_to, tuple(slices), **choices, **groups, last_loaded_date=options.last_date)
+    return Filters(date_from, date_to, tuple(slices), **choices, **groups, last_loaded_date=options.last_date,
+                   experiment_window_days=options.experiment_window_days, slice_labels=options.slice_labels)
 
 
 def _parse_range(params, options: Options) -> tuple[dt.date, dt.date]:

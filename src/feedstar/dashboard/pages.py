@@ -96,7 +96,7 @@ PAGES = (
              {"type": "heatmap", "x": "day_number", "y": "cohort_start", "z": "retention"},
              ("cohort_start", "day_number", "cohort_size", "retained_users", "retention"), wide=True),
     ), "Cohorts whose first day (or Monday-based week) in the service falls in the date range. "
-       "Classic: active on day N; rolling: active on day N or later (up to day 30)."),
+       "Classic: active on day N; rolling: active on day N or later (up to the last day shown)."),
     Page("lifecycle", "/lifecycle", "Lifecycle", DATES + ("service", "period"), (
         Card("lifecycle", "New / returning / resurrecting / dormant users",
              {"type": "stacked", "x": "period_start",

@@ -14,26 +14,8 @@ from dataclasses import dataclass
 
 from feedstar.dashboard.db import MartReader, WarehouseError
 from feedstar.dashboard.filters import Filters
+from feedstar.dashboard.queries.labels import SLICE_ATTRIBUTES, slice_clause
 
-# The table dbt builds from the `marts_age_bucket` macro (models/marts/core/dim_age_buckets.sql):
-# every age and NULL with its bucket.  The macro is the one definition of the buckets.
-AGE_BUCKETS = "dim_age_buckets"
-# The slice marts (`agg_*_daily_activity`) keep raw attributes, NULL when unknown; the
-# breakdown marts spell them as strings with 'unknown'.  These expressions give the slice
-# marts the breakdown marts' spelling, so one filter value means the same on every page.
-# age_bucket maps the raw age through AGE_BUCKETS, read once per query as a map (NULL is the
-# key 256, outside UInt8), so its buckets are the ones the breakdown marts were built with.
-SLICE_EXPRESSIONS = {
-    "source": "ifNull(nullIf(source, ''), 'unknown')",
-    "os": "ifNull(nullIf(os, ''), 'unknown')",
-    "gender": "multiIf(gender = 1, 'male', gender = 0, 'female', 'unknown')",
-    "age_bucket": (
-        f"(select mapFromArrays(groupArray(ifNull(age, 256)), groupArray(age_bucket)) from {AGE_BUCKETS})"
-        "[ifNull(age, 256)]"
-    ),
-    "country": "ifNull(nullIf(country, ''), 'unknown')",
-    "city": "ifNull(nullIf(city, ''), 'unknown')",
-}
 # Attributes the long-format marts (agg_active_users, agg_retention) break down by.
 BREAKDOWNS = ("source", "os", "country", "age_bucket", "exp_group")
 
@@ -61,14 +43,16 @@ def date_range(column: str, filters: Filters) -> tuple[str, dict]:
 
 
 def slice_predicate(filters: Filters, mart: str) -> tuple[str, dict]:
-    """`and`-ed predicates for the attribute filters, over a slice mart's raw columns."""
+    """`and`-ed predicates for the attribute filters, over a slice mart's raw columns (a label
+    chosen in the filter bar selects the raw values dbt gives that label)."""
     clauses, parameters = [], {}
     for name, value in filters.slices:
-        if name not in SLICE_EXPRESSIONS:
+        if name not in SLICE_ATTRIBUTES:
             raise PanelUnavailable(f"This panel ({mart}) cannot be filtered by {name}: "
-                                   f"it is sliced by {', '.join(SLICE_EXPRESSIONS)}.")
-        clauses.append(f"{SLICE_EXPRESSIONS[name]} = {{slice_{name}:String}}")
-        parameters[f"slice_{name}"] = value
+                                   f"it is sliced by {', '.join(SLICE_ATTRIBUTES)}.")
+        clause, clause_parameters = slice_clause(name, value, filters.slice_labels)
+        clauses.append(clause)
+        parameters.update(clause_parameters)
     return (" and ".join(clauses) or "1 = 1"), parameters
 
 

@@ -8,7 +8,7 @@ from feedstar.dashboard.filters import Filters
 from feedstar.dashboard.queries.base import PanelUnavailable, Query, no_slices
 from feedstar.dashboard.queries.experiment_users import DAILY_MART, per_user_ctr
 
-MART = DAILY_MART  # or the 30-day totals: see experiment_users.per_user_ctr
+MART = DAILY_MART  # or the trailing totals: see experiment_users.per_user_ctr
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """The per-user CTR sample of an A/B range, shared by the group and test panels.
 
-A user's CTR over the range is their likes / views summed over its days.  For the pages'
-default range, the 30 days ending on a loaded day, `agg_experiment_users_30d` already holds
-those sums (one row per user); any other range sums `agg_experiment_users_daily` (one row
-per date and feed-active user).  Both give the same sample; the statistics run in
-ClickHouse and the web layer only shows them.
+A user's CTR over the range is their likes / views summed over its days.  For a range of
+exactly W days ending on a loaded day (W = the mart's window, 30 by default: the pages'
+default range), `agg_experiment_users_30d` already holds those sums (one row per user); any
+other range sums `agg_experiment_users_daily` (one row per date and feed-active user).  Both
+give the same sample; the statistics run in ClickHouse and the web layer only shows them.
+W is dbt's (var experiment_window_days), read from TRAILING_WINDOWS with the filter options.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from feedstar.dashboard.filters import Filters
 
 DAILY_MART = "agg_experiment_users_daily"
 TRAILING_MART = "agg_experiment_users_30d"
-TRAILING_DAYS = 30
+# dbt's table of each trailing mart's window length (models/marts/core/dim_trailing_windows.sql)
+TRAILING_WINDOWS = "dim_trailing_windows"
+WINDOW_SQL = f"select window_days from {TRAILING_WINDOWS} where mart = '{TRAILING_MART}'"
 
 _FROM_DAILY = f"""
     select
@@ -43,6 +46,7 @@ _FROM_TRAILING = f"""
 def per_user_ctr(filters: Filters) -> tuple[str, str]:
     """(SQL of the per-user sample for the filters' range, the mart it reads)."""
     covered = filters.last_loaded_date is not None and filters.date_to <= filters.last_loaded_date
-    if covered and (filters.date_to - filters.date_from).days + 1 == TRAILING_DAYS:
+    days = (filters.date_to - filters.date_from).days + 1
+    if covered and filters.experiment_window_days is not None and days == filters.experiment_window_days:
         return _FROM_TRAILING, TRAILING_MART
     return _FROM_DAILY, DAILY_MART

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from feedstar.dashboard.filters import Filters
-from feedstar.dashboard.queries.base import SLICE_EXPRESSIONS, Query, date_range, slice_predicate
+from feedstar.dashboard.queries.base import Query, date_range, slice_predicate
+from feedstar.dashboard.queries.labels import label_expression
 
 MART = "agg_app_daily_activity"
 
@@ -22,17 +23,25 @@ class Row:
 def build(filters: Filters) -> Query:
     dates, date_parameters = date_range("date", filters)
     slices, slice_parameters = slice_predicate(filters, MART)
+    source, source_parameters = label_expression("source", filters.slice_labels, column="raw_source")
+    # sum per raw source first, then label the few (date, source) groups: '' and NULL both
+    # become the unknown label, so the labelled groups are summed again
     sql = f"""
 select
     date,
-    {SLICE_EXPRESSIONS['source']} as source,
-    sum(total_users) as total_users,
-    sum(new_users_lifetime_0) as new_users
-from {MART}
-where {dates} and {slices}
+    {source} as source,
+    sum(source_total_users) as total_users,
+    sum(source_new_users) as new_users
+from (
+    select date, source as raw_source, sum(total_users) as source_total_users,
+        sum(new_users_lifetime_0) as source_new_users
+    from {MART}
+    where {dates} and {slices}
+    group by date, raw_source
+)
 group by date, source
 -- a slice of receive-only users (no attributes yet) has no active users to draw
 having total_users + new_users > 0
 order by date, source
 """
-    return Query(sql, {**date_parameters, **slice_parameters}, MART)
+    return Query(sql, {**date_parameters, **slice_parameters, **source_parameters}, MART)
