@@ -18,6 +18,7 @@ from feedstar.dashboard.filters import Filters
 from feedstar.dashboard.queries import (active_users, app_activity, feed_engagement, messenger_activity, retention,
                                         top_posts)
 from feedstar.dashboard.queries.base import run
+from feedstar.dashboard.queries.labels import SLICE_LABELS_SQL
 from feedstar.report import render
 from feedstar.report.data import NOT_LOADED, read_report_data
 
@@ -56,6 +57,9 @@ MARTS = {
         dict(date=D, gender=1, age=20, os="iOS", feed_users=30, views=300, likes=90),
         dict(date=D, gender=0, age=20, os="iOS", feed_users=20, views=200, likes=30),
         dict(date=D, gender=0, age=30, os="Android", feed_users=30, views=500, likes=80),
+        # an empty os and a NULL one: both are dbt's unknown label, one series
+        dict(date=D, gender=1, age=20, os="", feed_users=5, views=40, likes=4),
+        dict(date=D, gender=0, age=30, os=None, feed_users=5, views=60, likes=6),
         dict(date=D1, gender=1, age=20, os="iOS", feed_users=60, views=800, likes=100),
     ],
     "agg_messenger_daily_activity": [
@@ -81,6 +85,8 @@ MARTS = {
         retention_row("app", D7, 7, 20, 5),           # day-7 as of D: 25%
         # no app cohort of D-8 (day-1 as of D-7) nor of D-14 (day-7 as of D-7): n/a, not 0
     ],
+    # the labels dbt gives raw values (the dashboard's test copy): CTR by os is labelled with them
+    "dim_slice_labels": [dict(zip(("attribute", "value", "label"), row)) for row in TABLES["dim_slice_labels"][1]],
 }
 
 
@@ -152,6 +158,7 @@ def test_ctr_by_os_is_the_ratio_of_the_slices_sums(client):
     assert series["iOS"][-1] == pytest.approx(120 / 500) and series["Android"][-1] == pytest.approx(80 / 500)
     assert series["iOS"][-2] == pytest.approx(100 / 800) and series["Android"][-2] is None  # loaded, no views
     assert series["iOS"][-8] is NOT_LOADED  # the feed mart does not hold D-7
+    assert series["unknown"][-1] == pytest.approx(10 / 100) and set(series) == {"iOS", "Android", "unknown"}
 
 
 def test_markdown_says_not_loaded_instead_of_zero(client):
@@ -189,7 +196,9 @@ class Reader:
 
 
 def dashboard(client, panel, **filters):
-    defaults = dict(date_from=D, date_to=D, last_loaded_date=D)
+    # the labels the app reads with its filter options, so a slice means what it means on a page
+    labels = tuple(client.query(SLICE_LABELS_SQL).result_rows)
+    defaults = dict(date_from=D, date_to=D, last_loaded_date=D, slice_labels=labels)
     return run(Reader(client), panel, Filters(**{**defaults, **filters})).rows
 
 

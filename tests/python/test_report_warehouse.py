@@ -35,7 +35,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def warehouse(endpoint, tmp_path_factory):
     generate(endpoint, "--start", START.isoformat(), "--days", str(DAYS), "--scale", "0.01", "--seed", "3")
-    dbt(endpoint, tmp_path_factory.mktemp("dbt"), "run", "--select", f"+{MART_MODELS}", "--vars", window_vars(START, D))
+    dbt(endpoint, tmp_path_factory.mktemp("dbt"), "run", "--select", f"+{MART_MODELS}", "dim_slice_labels", "--vars", window_vars(START, D))
     admin = endpoint.client()
     client = chclient.get_client(chclient.connection(readonly_url(endpoint), readonly=True), use_database=True)
     yield {"admin": admin, "client": client, "raw": RawEvents(admin)}

@@ -15,6 +15,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from feedstar.dashboard.queries.labels import SLICE_LABELS_SQL, label_expression
+
 DAY = dt.timedelta(days=1)
 WINDOW_DAYS = 30
 SERVICES = ("app", "feed", "messenger")
@@ -130,9 +132,11 @@ group by date
 """
 
 # The slices are disjoint (docs/marts.md), so their counters add up per os; the CTR of an os
-# is the ratio of those sums, as the dashboard's Feed page computes it for an os filter.
+# is the ratio of those sums, as the dashboard's Feed page computes it for an os filter.  The
+# os is labelled as the dashboard labels it, from dbt's dim_slice_labels (OS_LABEL).
+OS_LABEL = "{os_label}"
 FEED_BY_OS_SQL = """
-select date, ifNull(nullIf(os, ''), 'unknown') as os_value, sum(feed_users), sum(views), sum(likes)
+select date, {os_label} as os_value, sum(feed_users), sum(views), sum(likes)
 from agg_feed_daily_activity
 where date between {date_from:Date} and {date_to:Date}
 group by date, os_value
@@ -193,7 +197,9 @@ def read_report_data(client, date: dt.date | None = None) -> ReportData:
     loaded["agg_app_daily_activity"] = set(app)
 
     feed_by_os: dict[dt.date, dict[str, tuple]] = {}
-    for day, os_value, users, views, likes in _select(client, FEED_BY_OS_SQL, window):
+    os_label, label_parameters = label_expression("os", _select(client, SLICE_LABELS_SQL, {}))
+    for day, os_value, users, views, likes in _select(client, FEED_BY_OS_SQL.replace(OS_LABEL, os_label),
+                                                      {**window, **label_parameters}):
         feed_by_os.setdefault(day, {})[os_value] = (users, views, likes)
     loaded["agg_feed_daily_activity"] = set(feed_by_os)
 
