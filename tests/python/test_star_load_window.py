@@ -59,6 +59,18 @@ def test_bad_vars_are_compiler_errors_naming_var_and_value(macro_project, vars, 
     assert "toDate(" not in result.stdout
 
 
+@pytest.mark.parametrize("value, ok", [(7, True), ("30", True), (0, False), (-2, False), ("2w", False), (True, False)])
+def test_the_experiment_window_is_a_positive_whole_number(macro_project, endpoint, value, ok):
+    result = run_dbt(endpoint, os.path.join(macro_project, "run"), "compile", "-q", "--inline",
+                     "select {{ marts_experiment_window_days() }} as days",
+                     vars={"experiment_window_days": value}, check=False, project_dir=macro_project)
+    if ok:
+        assert result.returncode == 0 and f"select {int(value)} as days" in result.stdout, result.stdout
+    else:
+        assert result.returncode != 0
+        assert f"var experiment_window_days = {value} is not a positive whole number" in result.stdout + result.stderr
+
+
 WINDOW_VARS = {"start_date", "end_date", "lookback_days"}
 
 
