@@ -23,7 +23,7 @@
 -- and the rule's volume (a ratio: its denominator; a count: the
 -- band's center) reaches min_volume.
 {%- set last_day = intraday_last_day() %}
-{%- set first_day = intraday_first_day(last_day) %}
+{%- set first_day = intraday_first_day(last_day, [(ref('intraday_metric_values'), 'date')]) %}
 
 with rules as (
     select

@@ -13,7 +13,8 @@
 -- directly (the daily staging stops at yesterday); the same row rules as staging for ids
 -- and actions.
 {%- set last_day = intraday_last_day() %}
-{%- set first_day = intraday_first_day(last_day) %}
+{%- set first_day = intraday_first_day(last_day, [(source('product', 'feed_actions'), 'toDate(time)'),
+                                                  (source('product', 'message_actions'), 'toDate(time)')]) %}
 
 with events as (
     select

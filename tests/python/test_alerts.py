@@ -195,3 +195,30 @@ def test_today_page_serves_the_curves_bands_and_anomalies(endpoint, warehouse):
         bad = client.get("/api/today", params={"date": DAY, "slice": "os=Symbian"})
         assert bad.status_code == 400 and "os=Symbian" in bad.json()["error"]
         assert client.get("/api/today", params={"date": "yesterday"}).status_code == 400
+
+
+def intraday_checksums(client) -> dict:
+    return {table: client.query(f"select count(), sum(cityHash64(*)) from analytics.{table}").result_rows[0]
+            for table in ("intraday_slot_metrics", "intraday_alert_bands")}
+
+
+def test_a_first_build_killed_part_way_is_completed_by_the_next_run(endpoint, warehouse, tmp_path):
+    # A first build is one INSERT ... SELECT whose days commit one part at a time: killed
+    # part-way, whole days are missing.  Drop some days as such a kill leaves them; the next
+    # incremental run starts at the first missing day and restores the uninterrupted tables.
+    clean = intraday_checksums(warehouse)
+    for table, days in (("intraday_slot_metrics", ("2025-03-03", "2025-03-20")),
+                        ("intraday_alert_bands", ("2025-03-25",))):
+        for day in days:
+            warehouse.command(f"alter table analytics.{table} drop partition '{day}'")
+    assert intraday_checksums(warehouse) != clean
+    run_dbt(endpoint, str(tmp_path), "run", "--select", "tag:intraday")
+    compiled = (tmp_path / "target" / "run" / "feedstar" / "models" / "intraday")
+    # the data starts on 03-03, inside the 36-day history: the first missing day is that one
+    assert "between toDate('2025-03-03') and toDate('2025-04-07')" in (compiled / "intraday_slot_metrics.sql").read_text()
+    assert intraday_checksums(warehouse) == clean
+    # complete again: the next run reloads only the usual lookback day
+    run_dbt(endpoint, str(tmp_path), "run", "--select", "tag:intraday")
+    assert "between toDate('2025-04-07') - 1 and toDate('2025-04-07')" in (
+        compiled / "intraday_slot_metrics.sql").read_text()
+    assert intraday_checksums(warehouse) == clean
