@@ -121,7 +121,7 @@ def fact_user_connections(messages):
 
 
 def dim_users(feed, messages):
-    users = defaultdict(lambda: {"events": [], "feed": [], "sent": [], "seen": []})
+    users = defaultdict(lambda: {"events": [], "feed": [], "sent": [], "seen": [], "received": []})
     for e in feed:
         users[e["user_id"]]["events"].append(e)
         users[e["user_id"]]["feed"].append(e["time"].date())
@@ -129,6 +129,7 @@ def dim_users(feed, messages):
         users[m["user_id"]]["events"].append(m)
         users[m["user_id"]]["sent"].append(m["time"].date())
         users[m["receiver_id"]]["seen"].append(m["time"].date())
+        users[m["receiver_id"]]["received"].append(m["time"])
     dims = {}
     for user_id, u in users.items():
         # latest attributes; equal times broken by the values, as the model does
@@ -140,6 +141,10 @@ def dim_users(feed, messages):
             "city": max(cities)[1] if cities else None,
             "first_feed_date": min(u["feed"], default=None), "first_messenger_date": min(u["sent"], default=None),
             "first_active_date": min(active, default=None), "first_seen_date": min(active + u["seen"]),
+            # when the latest attributes and city were seen, and the user's latest event in any role
+            "attributes_updated_at": latest["time"] if latest else None,
+            "city_updated_at": max(cities)[0] if cities else None,
+            "last_seen_time": max([e["time"] for e in u["events"]] + u["received"]),
         }
     return dims
 

@@ -77,5 +77,17 @@ def rows_as_dicts(client, sql: str, parameters: dict | None = None) -> list[dict
     return [dict(zip(result.column_names, row)) for row in result.result_rows]
 
 
+def raw(client, table: str) -> list[dict]:
+    """A source table's rows (product.feed_actions / product.message_actions)."""
+    return rows_as_dicts(client, f"select * from product.{table}")
+
+
+def model_rows(client, table: str, key: list[str]) -> dict:
+    """A model's rows by key (a tuple for a composite key); dim_users is read with FINAL."""
+    final = " final" if table == "dim_users" else ""
+    return {tuple(row[k] for k in key) if len(key) > 1 else row[key[0]]: row
+            for row in rows_as_dicts(client, f"select * from analytics.{table}{final}")}
+
+
 def drop_warehouse(client) -> None:
     client.command("drop database if exists analytics")

@@ -211,7 +211,8 @@ def test_users_who_lost_some_events_are_rebuilt_from_their_other_events(warehous
     versions = dict(client.query("select user_id, version from analytics.dim_users").result_rows)
     assert versions == {1: calendar.timegm(at(D2, 9).timetuple()), 2: calendar.timegm(at(D2, 12, 1).timetuple())}
     # a full rebuild from all days gives the same rows
-    run_dbt(endpoint, work, "run", "--full-refresh", "--select", "int_user_monthly_attributes", "dim_users")
+    run_dbt(endpoint, work, "run", "--full-refresh", "--select", "int_user_monthly_attributes", "int_user_closed_history",
+            "dim_users")
     assert rows_as_dicts(client, f"select {DIM_USERS_VALUES} from analytics.dim_users order by user_id") == incremental
     assert dict(client.query("select user_id, version from analytics.dim_users").result_rows) == versions
 

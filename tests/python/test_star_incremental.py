@@ -15,8 +15,8 @@ import subprocess
 import pytest
 
 import star_oracle as oracle
-from star_support import (FEEDSTAR, drop_warehouse, insert_events, rows_as_dicts, run_dbt, run_star,
-                               table_checksums, STAR_SELECTION)
+from star_support import (FEEDSTAR, drop_warehouse, insert_events, model_rows, raw, rows_as_dicts, run_dbt,
+                          run_star, table_checksums, STAR_SELECTION)
 
 START = dt.date(2025, 3, 1)
 DAYS = [START + dt.timedelta(days=i) for i in range(3)]
@@ -51,16 +51,6 @@ def restored(built):
     endpoint, work, checksums = built
     if table_checksums(endpoint.client()) != checksums:
         full_build(endpoint, work)
-
-
-def raw(client, table):
-    return rows_as_dicts(client, f"select * from product.{table}")
-
-
-def model_rows(client, table, key):
-    final = " final" if table == "dim_users" else ""
-    return {tuple(row[k] for k in key) if len(key) > 1 else row[key[0]]: row
-            for row in rows_as_dicts(client, f"select * from analytics.{table}{final}")}
 
 
 def assert_facts_match_oracle(client):

@@ -32,6 +32,7 @@ SHARDING = {
     "fact_daily_posts": "cityHash64(post_id)",
     "int_user_daily_attributes": "cityHash64(user_id)",
     "int_user_monthly_attributes": "cityHash64(user_id)",
+    "int_user_closed_history": "cityHash64(user_id)",
     "int_user_daily_activity": "cityHash64(user_id)",
 }
 # tables whose rows vanish with the first day in the daily run: their hook drops its partition

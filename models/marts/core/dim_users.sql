@@ -1,6 +1,8 @@
-{#- Rebuilt whole on every run from int_user_monthly_attributes (a few rows per user), so it
-    always equals a build from all history.  ReplacingMergeTree(version): one row per user
-    already; the engine lets readers keep `final` and the snapshot read it unchanged. -#}
+{#- Rebuilt whole on every run from int_user_closed_history (a row per user for the closed
+    months) and the months of int_user_monthly_attributes from its cutoff on, so it always
+    equals a build from all history and its cost does not grow with the months.
+    ReplacingMergeTree(version): one row per user already; the engine lets readers keep
+    `final` and the snapshot read it unchanged. -#}
 {{ config(
     materialized='table',
     engine='ReplacingMergeTree(version)',
@@ -9,8 +11,16 @@
 
 -- One row per user ever seen (any role, receiving included).
 
-with users as (
-    {{ merge_user_rows(ref('int_user_monthly_attributes'), 'user_id') }}
+with user_rows as (
+    select * except cutoff_month from {{ ref('int_user_closed_history') }}
+    union all
+    select * except month from {{ ref('int_user_monthly_attributes') }}
+    -- no rollup rows yet: max() of nothing is 1970-01-01, so every month
+    where month >= (select max(cutoff_month) from {{ ref('int_user_closed_history') }})
+),
+
+users as (
+    {{ merge_user_rows('user_rows', 'user_id') }}
 ),
 
 final as (
