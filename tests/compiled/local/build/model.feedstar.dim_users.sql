@@ -28,7 +28,14 @@ insert into `analytics`.`dim_users`
         ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_active_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "version")SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_active_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "version"
           FROM (
 -- One row per user ever seen (any role, receiving included).
-with users as (
+with user_rows as (
+    select * except cutoff_month from `analytics`.`int_user_closed_history`
+    union all
+    select * except month from `analytics`.`int_user_monthly_attributes`
+    -- no rollup rows yet: max() of nothing is 1970-01-01, so every month
+    where month >= (select max(cutoff_month) from `analytics`.`int_user_closed_history`)
+),
+users as (
     select
         user_id,
         latest_gender as gender,
@@ -63,7 +70,7 @@ with users as (
             min(first_messenger_date) as messenger_date,
             min(first_seen_date) as seen_date,
             max(last_seen_time) as seen_time
-        from `analytics`.`int_user_monthly_attributes`
+        from user_rows
         group by user_id
     )
 ),

@@ -28,7 +28,8 @@ insert into `analytics`.`int_user_monthly_attributes`
         ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")SELECT "month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time"
           FROM (
 -- One row per (month, user) seen that month: the user's dim_users row as that month's days
--- give it.  dim_users merges a user's months, so its cost follows users x months, not days.
+-- give it.  int_user_closed_history merges a user's closed months, dim_users that rollup with
+-- the open months, so dim_users' daily cost follows the users, not the months of history.
 -- each user-day in the shape of a dim_users row; a load reads whole months, because it
 -- replaces the partition of every month its window touches
 with user_days as (

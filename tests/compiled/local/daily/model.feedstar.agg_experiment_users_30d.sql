@@ -19,19 +19,21 @@ create table `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
 insert into `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
         ("end_date", "exp_group", "user_id", "views", "likes")SELECT "end_date", "exp_group", "user_id", "views", "likes"
           FROM (
--- Per-user totals over the 30 days ending on each loaded day: the A/B tiles' default range
--- (the last 30 days) becomes one read of about one row per user, instead of grouping a
--- month of agg_experiment_users_daily rows by user at every page view (3-4x faster).
+-- Per-user totals over the W days ending on each loaded day, W = the var
+-- experiment_window_days (dbt_project.yml): the A/B tiles' default range (the last W days) becomes one
+-- read of about one row per user, instead of grouping W days of agg_experiment_users_daily
+-- rows by user at every page view (3-4x faster for a month).
 -- Rows: (end_date, exp_group, user_id) for users feed-active on at least one day of
--- [end_date - 29, end_date]; views and likes are their sums over those days.
--- A load of [start, end] changes the totals ending on [start, end + 29]; it reads the days
--- those totals sum, [start - 29, end + 29] (widened to whole weeks by marts_between).
+-- [end_date - (W - 1), end_date]; views and likes are their sums over those days.
+-- A load of [start, end] changes the totals ending on [start, end + W - 1], widened to whole
+-- weeks by marts_between: the rebuilt end dates start on toMonday(start), up to 6 days before
+-- start, so it reads the days their totals sum, from start - (W - 1) - 6.
 with user_days as (
     select * from `analytics`.`agg_experiment_users_daily`
     where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 35)
             and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 29) + 6)
 ),
--- each user-day counts towards the totals ending on it and on the 29 days after it
+-- each user-day counts towards the totals ending on it and on the W - 1 days after it
 contributions as (
     select
         date + days_later as end_date,
