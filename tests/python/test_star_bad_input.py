@@ -5,6 +5,10 @@ empty city), counted in stg_source_quality with its reason, and no fact changes 
 the rule says.  Also: the SCD2 snapshot records a user's move, a bad date var is a clear
 error that changes nothing, a day whose source rows vanished loses its partition, and the
 reconciliation test fails when a fact disagrees with the source.
+
+Each test runs alone: the snapshot and bad-row tests share a module fixture that loads the good
+rows day by day (and one that adds the bad rows to it); every test that deletes or adds source
+rows starts from its own fresh load of the good rows and makes its own changes.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ D1, D2 = dt.date(2025, 3, 1), dt.date(2025, 3, 2)
 MOSCOW_IOS = (1, 30, "iOS", "ads", "Russia", "Moscow", 2)
 KAZAN_ANDROID = (1, 30, "Android", "ads", "Russia", "Kazan", 2)
 KAZAN_IOS = (0, 25, "iOS", "organic", "Russia", "Kazan", 1)
-STATE = {}
+FACT_KEYS = (("fact_daily_feed", ["date", "user_id"]), ("fact_daily_messenger", ["date", "user_id"]),
+             ("fact_user_connections", ["date", "sender_id", "receiver_id"]))
 
 
 def at(day, hh, mm=0):
@@ -43,13 +48,20 @@ GOOD_MESSAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def warehouse(endpoint, tmp_path_factory):
+def reset(endpoint) -> None:
+    """No warehouse, and a product database holding the good rows only."""
     client = endpoint.client()
+    client.command("drop database if exists analytics sync")
     ensure_schema(client)
+    for table in ("feed_actions", "message_actions"):
+        client.command(f"truncate table product.{table}")
     insert_events(client, "feed_actions", GOOD_FEED)
     insert_events(client, "message_actions", GOOD_MESSAGES)
-    return endpoint, str(tmp_path_factory.mktemp("star_bad_input"))
+
+
+def fact_rows(client) -> dict:
+    return {table: {tuple(r[k] for k in keys): r for r in rows_as_dicts(client, f"select * from analytics.{table}")}
+            for table, keys in FACT_KEYS}
 
 
 def build_day(endpoint, work, day):
@@ -57,13 +69,44 @@ def build_day(endpoint, work, day):
                     extra=("users_snapshot", "--resource-type", "model", "--resource-type", "snapshot"))
 
 
-def test_snapshot_records_a_users_move_as_two_versions(warehouse):
-    endpoint, work = warehouse
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("star_bad_input"))
+
+
+@pytest.fixture(scope="module")
+def loaded(endpoint, work):
+    """The good rows loaded as the DAG does, D1 then D2 (models and the snapshot): the tables'
+    checksums and the facts' rows after it."""
+    reset(endpoint)
     build_day(endpoint, work, D1)
     build_day(endpoint, work, D2)
     client = endpoint.client()
-    versions = rows_as_dicts(client, "select user_id, city, os, dbt_valid_from, dbt_valid_to "
-                                     "from analytics.users_snapshot order by user_id, dbt_valid_from")
+    return {"checksums": table_checksums(client), "facts": fact_rows(client)}
+
+
+@pytest.fixture(scope="module")
+def with_bad_rows(endpoint, work, loaded):
+    """`loaded`, then the bad rows added and D2 built again with every data test and the source
+    tests: (dbt's result, the tables' checksums after it)."""
+    client = endpoint.client()
+    insert_events(client, "feed_actions", BAD_FEED + [EMPTY_CITY_VIEW, DUPLICATE_VIEW])
+    insert_events(client, "message_actions", BAD_MESSAGES + [DUPLICATE_MESSAGE])
+    result = run_star(endpoint, work, day=D2, command="build", extra=("source:product",))
+    return result, table_checksums(client)
+
+
+@pytest.fixture
+def warehouse(endpoint, work):
+    """A test's own warehouse: the good rows, loaded in one run."""
+    reset(endpoint)
+    run_star(endpoint, work)
+    return endpoint, work
+
+
+def test_snapshot_records_a_users_move_as_two_versions(endpoint, loaded):
+    versions = rows_as_dicts(endpoint.client(), "select user_id, city, os, dbt_valid_from, dbt_valid_to "
+                                                "from analytics.users_snapshot order by user_id, dbt_valid_from")
     # user 1: Moscow/iOS as last seen on D1 (the 13:00 message), then Kazan/Android from D2 09:00;
     # user 2 never changed: one version, from its first snapshot (last seen D1 11:00);
     # user 3 only received, so has no attributes to record
@@ -72,10 +115,6 @@ def test_snapshot_records_a_users_move_as_two_versions(warehouse):
         {"user_id": 1, "city": "Kazan", "os": "Android", "dbt_valid_from": at(D2, 9), "dbt_valid_to": None},
         {"user_id": 2, "city": "Kazan", "os": "iOS", "dbt_valid_from": at(D1, 11), "dbt_valid_to": None},
     ]
-    STATE["base"] = table_checksums(client)
-    for table, keys in (("fact_daily_feed", ["date", "user_id"]), ("fact_daily_messenger", ["date", "user_id"]),
-                        ("fact_user_connections", ["date", "sender_id", "receiver_id"])):
-        STATE[table] = {tuple(r[k] for k in keys): r for r in rows_as_dicts(client, f"select * from analytics.{table}")}
 
 
 BAD_FEED = [
@@ -96,14 +135,10 @@ DUPLICATE_VIEW = (2, 2, "view", at(D2, 12), *KAZAN_IOS)
 DUPLICATE_MESSAGE = (2, 1, at(D2, 14), *KAZAN_IOS)
 
 
-def test_bad_rows_are_dropped_or_kept_by_rule_and_counted(warehouse):
-    endpoint, work = warehouse
+def test_bad_rows_are_dropped_or_kept_by_rule_and_counted(endpoint, loaded, with_bad_rows):
     client = endpoint.client()
-    insert_events(client, "feed_actions", BAD_FEED + [EMPTY_CITY_VIEW, DUPLICATE_VIEW])
-    insert_events(client, "message_actions", BAD_MESSAGES + [DUPLICATE_MESSAGE])
-
     # models + every data test (reconciliation, completeness, grain) + the source tests
-    result = run_star(endpoint, work, day=D2, command="build", extra=("source:product",))
+    result, now = with_bad_rows
     # the source's own test of `action` warns (it does not stop the load)
     assert "Warning in test source_accepted_values_product_feed_actions_action" in result.stdout
 
@@ -124,8 +159,7 @@ def test_bad_rows_are_dropped_or_kept_by_rule_and_counted(warehouse):
         ("message_actions", epoch, "before_launch"): ("dropped", 1),
     }
 
-    now = table_checksums(client)
-    assert now["dim_dates"] == STATE["base"]["dim_dates"]
+    assert now["dim_dates"] == loaded["checksums"]["dim_dates"]
     # the dropped rows change nothing; the kept ones change exactly the rows they belong to
     changed = {
         "fact_daily_feed": {(D2, 2): {"views": 3, "last_view_time": at(D2, 18)}},  # 1 + duplicate + empty city
@@ -133,12 +167,11 @@ def test_bad_rows_are_dropped_or_kept_by_rule_and_counted(warehouse):
                                  (D2, 1): {"messages_received": 2, "users_received": 1}},
         "fact_user_connections": {(D2, 2, 1): {"messages_count": 2}},
     }
-    for table, keys in (("fact_daily_feed", ["date", "user_id"]), ("fact_daily_messenger", ["date", "user_id"]),
-                        ("fact_user_connections", ["date", "sender_id", "receiver_id"])):
-        rows = {tuple(r[k] for k in keys): r for r in rows_as_dicts(client, f"select * from analytics.{table}")}
-        assert set(rows) == set(STATE[table]), table
+    before = loaded["facts"]
+    for table, rows in fact_rows(client).items():
+        assert set(rows) == set(before[table]), table
         for key, row in rows.items():
-            expected = dict(STATE[table][key], **changed[table].get(key, {}))
+            expected = dict(before[table][key], **changed[table].get(key, {}))
             if table == "fact_daily_messenger" and key == (D2, 2):
                 expected["avg_time_between_messages_sent"] = 0.0  # two sends in the same second
             if table == "fact_daily_messenger" and key == (D2, 1):
@@ -148,16 +181,14 @@ def test_bad_rows_are_dropped_or_kept_by_rule_and_counted(warehouse):
             assert row == expected, (table, key)
     # and the empty city did not erase the user's known city
     assert rows_as_dicts(client, "select city from analytics.dim_users final where user_id = 2") == [{"city": "Kazan"}]
-    STATE["after_bad_rows"] = now
 
 
-def test_a_bad_date_var_is_a_clear_error_and_changes_nothing(warehouse):
-    endpoint, work = warehouse
+def test_a_bad_date_var_is_a_clear_error_and_changes_nothing(endpoint, work, with_bad_rows):
     result = run_dbt(endpoint, work, "run", "--select", *STAR_SELECTION, vars={"start_date": "2025-02-30"},
                      check=False)
     assert result.returncode != 0
     assert "var start_date = 2025-02-30 is not a calendar date" in result.stdout
-    assert table_checksums(endpoint.client()) == STATE["after_bad_rows"]
+    assert table_checksums(endpoint.client()) == with_bad_rows[1]
 
 
 def test_a_day_whose_source_rows_vanished_loses_its_partition(warehouse):
@@ -189,6 +220,15 @@ def test_users_who_lost_some_events_are_rebuilt_from_their_other_events(warehous
     full rebuild gives them."""
     endpoint, work = warehouse
     client = endpoint.client()
+    # D1 is gone from the sources; user 2 has a later view (18:00, empty city) and a second
+    # copy of its 14:00 message; loaded
+    for table in ("feed_actions", "message_actions"):
+        client.command(f"alter table product.{table} drop partition '{D1.isoformat()}'")
+    insert_events(client, "feed_actions", [EMPTY_CITY_VIEW])
+    insert_events(client, "message_actions", [DUPLICATE_MESSAGE])
+    run_star(endpoint, work, day=D2)
+    assert rows_as_dicts(client, "select last_seen_time from analytics.dim_users where user_id = 2") == [
+        {"last_seen_time": at(D2, 18)}]
     # user 2 loses its 18:00 view (its latest event and attributes) and both 14:00 messages
     # to user 1 (its only sends; user 1's latest event was receiving them)
     for table, condition in (("feed_actions", "user_id = 2 and time = {t18:DateTime}"),
