@@ -55,15 +55,24 @@
 
 
 {% macro _load_window_lookback_days() -%}
-    {%- set value = var('lookback_days', 3) -%}
+    {{- return(whole_days_var('lookback_days', 3, 0, 'feedstar load window', 3)) -}}
+{%- endmacro %}
+
+
+{% macro whole_days_var(name, default, minimum, context, example) -%}
+    {#- The var `name` (`default` when unset or null) as a whole number of days >= `minimum`
+        (0 or 1), else a compiler error naming the var and the value. -#}
+    {%- set value = var(name, default) -%}
     {%- if value is none -%}
-        {{- return(3) -}}
+        {%- set value = default -%}
     {%- endif -%}
     {%- if value is sameas true or value is sameas false
-           or not modules.re.fullmatch('[0-9]+', value | string | trim) -%}
+           or not modules.re.fullmatch('[0-9]+', value | string | trim)
+           or (value | string | trim | int) < minimum -%}
         {{- exceptions.raise_compiler_error(
-            "feedstar load window: var lookback_days = " ~ (value | string) ~
-            " is not a non-negative whole number of days (e.g. --vars '{lookback_days: 3}')") -}}
+            context ~ ": var " ~ name ~ " = " ~ (value | string) ~ " is not a "
+            ~ ("non-negative" if minimum == 0 else "positive") ~ " whole number of days (e.g. --vars '{"
+            ~ name ~ ": " ~ example ~ "}')") -}}
     {%- endif -%}
     {{- return(value | string | trim | int) -}}
 {%- endmacro %}

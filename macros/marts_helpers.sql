@@ -80,14 +80,7 @@
 {% macro marts_experiment_window_days() -%}
     {#- The length of agg_experiment_users_30d's trailing window, in days (the var
         experiment_window_days, dbt_project.yml); a whole number, for date arithmetic. -#}
-    {%- set value = var('experiment_window_days') -%}
-    {%- if value is sameas true or value is sameas false
-           or not modules.re.fullmatch('[1-9][0-9]*', value | string | trim) -%}
-        {{- exceptions.raise_compiler_error(
-            "feedstar marts: var experiment_window_days = " ~ (value | string) ~
-            " is not a positive whole number of days (e.g. --vars '{experiment_window_days: 30}')") -}}
-    {%- endif -%}
-    {{- return(value | string | trim | int) -}}
+    {{- return(whole_days_var('experiment_window_days', none, 1, 'feedstar marts', 30)) -}}
 {%- endmacro %}
 
 
