@@ -66,9 +66,10 @@
     {%- if value is none -%}
         {%- set value = default -%}
     {%- endif -%}
-    {%- if value is sameas true or value is sameas false
+    {#- (`modules is defined`: a linter renders the SQL without dbt's context or vars) -#}
+    {%- if modules is defined and (value is sameas true or value is sameas false
            or not modules.re.fullmatch('[0-9]+', value | string | trim)
-           or (value | string | trim | int) < minimum -%}
+           or (value | string | trim | int) < minimum) -%}
         {{- exceptions.raise_compiler_error(
             context ~ ": var " ~ name ~ " = " ~ (value | string) ~ " is not a "
             ~ ("non-negative" if minimum == 0 else "positive") ~ " whole number of days (e.g. --vars '{"

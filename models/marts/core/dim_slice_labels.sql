@@ -22,7 +22,7 @@ with string_labels as (
         select
             arrayJoin(['source', 'os', 'country', 'city']) as attribute,
             arrayJoin([toNullable(''), null]) as value
-    )
+    ) as pairs
 ),
 
 -- exp_group is a UInt8: only NULL is missing
@@ -42,7 +42,7 @@ gender_labels as (
         select toNullable(toUInt8(number)) as gender from numbers(256)
         union all
         select null as gender
-    )
+    ) as codes
 ),
 
 final as (

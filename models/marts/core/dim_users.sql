@@ -12,11 +12,11 @@
 -- One row per user ever seen (any role, receiving included).
 
 with user_rows as (
-    select * except cutoff_month from {{ ref('int_user_closed_history') }}
+    select * except (cutoff_month) from {{ ref('int_user_closed_history') }}
     union all
-    select * except month from {{ ref('int_user_monthly_attributes') }}
+    select * except (month) from {{ ref('int_user_monthly_attributes') }}
     -- no rollup rows yet: max() of nothing is 1970-01-01, so every month
-    where month >= (select max(cutoff_month) from {{ ref('int_user_closed_history') }})
+    where month >= (select max(closed.cutoff_month) from {{ ref('int_user_closed_history') }} as closed)
 ),
 
 users as (

@@ -31,7 +31,7 @@ with string_labels as (
         select
             arrayJoin(['source', 'os', 'country', 'city']) as attribute,
             arrayJoin([toNullable(''), null]) as value
-    )
+    ) as pairs
 ),
 -- exp_group is a UInt8: only NULL is missing
 exp_group_labels as (
@@ -49,7 +49,7 @@ gender_labels as (
         select toNullable(toUInt8(number)) as gender from numbers(256)
         union all
         select null as gender
-    )
+    ) as codes
 ),
 final as (
     select * from string_labels

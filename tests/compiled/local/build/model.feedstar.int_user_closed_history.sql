@@ -12,7 +12,9 @@ create table `analytics`.`int_user_closed_history`
 -- follows users plus a month or two of rows, not users x months.
 with closed_rows as (
     -- every closed month (the load rewrote one of them, or there is no rollup yet)
-    select * except month from `analytics`.`int_user_monthly_attributes` where month < '2025-02-01'
+        select * except (month)
+        from `analytics`.`int_user_monthly_attributes`
+        where month < '2025-02-01'
 )
 select *, toDate('2025-02-01') as cutoff_month
 from (select
@@ -64,7 +66,9 @@ insert into `analytics`.`int_user_closed_history`
 -- follows users plus a month or two of rows, not users x months.
 with closed_rows as (
     -- every closed month (the load rewrote one of them, or there is no rollup yet)
-    select * except month from `analytics`.`int_user_monthly_attributes` where month < '2025-02-01'
+        select * except (month)
+        from `analytics`.`int_user_monthly_attributes`
+        where month < '2025-02-01'
 )
 select *, toDate('2025-02-01') as cutoff_month
 from (select

@@ -14,10 +14,13 @@ create table `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
 -- follows users plus a month or two of rows, not users x months.
 with closed_rows as (
     -- the cutoff advanced: the rollup so far plus the months it now closes (merging merged
-    -- rows gives what merging the original rows would)
-    select * except cutoff_month from `analytics`.`int_user_closed_history`
-    union all
-    select * except month from `analytics`.`int_user_monthly_attributes` where month >= '1970-01-01' and month < '2025-03-01'
+        -- rows gives what merging the original rows would)
+        select * except (cutoff_month)
+        from `analytics`.`int_user_closed_history`
+        union all
+        select * except (month)
+        from `analytics`.`int_user_monthly_attributes`
+        where month >= '1970-01-01' and month < '2025-03-01'
 )
 select *, toDate('2025-03-01') as cutoff_month
 from (select
@@ -69,10 +72,13 @@ insert into `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
 -- follows users plus a month or two of rows, not users x months.
 with closed_rows as (
     -- the cutoff advanced: the rollup so far plus the months it now closes (merging merged
-    -- rows gives what merging the original rows would)
-    select * except cutoff_month from `analytics`.`int_user_closed_history`
-    union all
-    select * except month from `analytics`.`int_user_monthly_attributes` where month >= '1970-01-01' and month < '2025-03-01'
+        -- rows gives what merging the original rows would)
+        select * except (cutoff_month)
+        from `analytics`.`int_user_closed_history`
+        union all
+        select * except (month)
+        from `analytics`.`int_user_monthly_attributes`
+        where month >= '1970-01-01' and month < '2025-03-01'
 )
 select *, toDate('2025-03-01') as cutoff_month
 from (select
