@@ -27,7 +27,8 @@ def warehouse(endpoint, tmp_path_factory):
     generate(endpoint, "--start", START.isoformat(), "--days", str(FIRST_LOAD_DAYS),
              "--scale", "0.01", "--seed", "7")
     last = START + dt.timedelta(days=FIRST_LOAD_DAYS - 1)
-    dbt(endpoint, work, "run", "--select", f"+{MART_MODELS}", "--vars", window_vars(START, last))
+    # and the table of the trailing mart's window the dashboard reads with its filter options
+    dbt(endpoint, work, "run", "--select", f"+{MART_MODELS}", "dim_trailing_windows", "--vars", window_vars(START, last))
     for _ in range(APPENDED_DAYS):
         generate(endpoint, "--append-day")
         last += dt.timedelta(days=1)
@@ -143,13 +144,17 @@ def test_experiment_panels_give_the_same_numbers_from_either_mart(warehouse):
     from feedstar.dashboard.filters import Filters
     from feedstar.dashboard.queries import PANELS
 
+    from feedstar.dashboard.queries.experiment_users import WINDOW_SQL
+
     last = warehouse["last"]
     client = warehouse["client"]
+    window = client.command(WINDOW_SQL.replace("from ", "from analytics.", 1))
+    assert window == 30  # dbt_project.yml's experiment_window_days
     for name in ("experiment_groups", "experiment_test"):
         answers = []
         for last_loaded in (last, None):  # None: nothing known about loads, so the daily rows
-            chosen = Filters(date_from=last - dt.timedelta(days=29), date_to=last, group_a=1, group_b=2,
-                             last_loaded_date=last_loaded)
+            chosen = Filters(date_from=last - dt.timedelta(days=window - 1), date_to=last, group_a=1, group_b=2,
+                             last_loaded_date=last_loaded, experiment_window_days=window)
             built = PANELS[name].build(chosen)
             sql = built.sql.replace(f"from {built.mart}", f"from analytics.{built.mart}")
             answers.append((built.mart, client.query(sql, parameters=built.parameters).result_rows))
