@@ -53,9 +53,6 @@
         lacks between the history's start (or the first day of its inputs) and the usual
         start, and the same command run again completes the table.  Returns that day as
         'YYYY-MM-DD', or '' if none.  Reads the real table: unit tests override it. -#}
-    {%- if not execute -%}
-        {{- return('') -}}
-    {%- endif -%}
     {%- set missing -%}
         with
             (select min(first_day) from (
@@ -67,5 +64,5 @@
         from (select arrayJoin(arrayMap(i -> first + i, range(toUInt32(greatest(0, {{ usual_start }} - first))))) as day)
         where day not in (select date from {{ this }} where date between {{ history_start }} and {{ usual_start }})
     {%- endset -%}
-    {{- return(run_query(missing).rows[0][0]) -}}
+    {{- return(query_value(missing, '')) -}}
 {%- endmacro %}
