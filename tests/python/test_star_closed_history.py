@@ -51,6 +51,8 @@ def rollup_parts(client):
 
 
 def assert_dim_users_match_oracle(client):
+    users, rows = client.query("select uniqExact(user_id), count() from analytics.dim_users").result_rows[0]
+    assert users == rows, "dim_users holds a user twice (read without FINAL)"
     feed = oracle.clean_feed(raw(client, "feed_actions"))
     messages = oracle.clean_messages(raw(client, "message_actions"))
     oracle.compare(oracle.dim_users(feed, messages), model_rows(client, "dim_users", ["user_id"]), "dim_users")
