@@ -59,9 +59,12 @@ from endpoint import Endpoint, free_port, start_endpoint  # noqa: E402
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.dirname(sys.executable)
 DATABASES = ("analytics", "product")
-FIRST_DAY = dt.date(2025, 3, 1)
-BASE_DAYS = 6                                   # 03-01..03-06 generated first
-NEW_DAY = FIRST_DAY + dt.timedelta(days=BASE_DAYS)  # 03-07, added by `generate --day`
+# The data cross a month: the full build's lookback (3 days before 02-03) starts in January, so
+# January stays open; the daily load of 02-04 (window 02-01..02-04) is the first to close it,
+# so int_user_closed_history merges January's users and swaps its partition inside that job.
+FIRST_DAY = dt.date(2025, 1, 29)
+BASE_DAYS = 6                                   # 01-29..02-03 generated first
+NEW_DAY = FIRST_DAY + dt.timedelta(days=BASE_DAYS)  # 02-04, added by `generate --day`
 SCALE = "0.02"
 LEFTOVER = re.compile(r"__dbt_(tmp|backup|new_data|distributed|new)|_tmp_|_backup$")
 PHASES = ("before", "during", "answered")
