@@ -86,6 +86,16 @@ def test_daily_load_dbt_killed_between_a_partition_swap_and_the_new_data_drop(ha
     assert_recovered(harness.cycle(JOBS["daily load"], "client", moment))
 
 
+def test_daily_load_endpoint_killed_as_the_closed_history_rollup_replaces_its_partition(harness):
+    # The day's window is the first to start in February: int_user_closed_history merges
+    # January's users into its one partition and replaces it.  The endpoint dies inside that
+    # replace; the re-run must leave the rollup and dim_users as one uninterrupted run does.
+    index = find(harness, "daily load", "swap", "model.feedstar.int_user_closed_history")
+    _, tables = harness.reference(JOBS["daily load"])
+    assert tables["analytics.int_user_closed_history"][1] > 0, "the clean run must roll January up"
+    assert_recovered(harness.cycle(JOBS["daily load"], "endpoint", Moment(index, "during")))
+
+
 def test_snapshot_dbt_killed_after_its_first_insert_into_the_upsert_table(harness):
     statements, _ = harness.reference(JOBS["snapshot"])
     index = next(s.index for s in statements if s.kind == "insert" and "__snapshot_upsert" in s.text)
