@@ -1,71 +1,34 @@
 drop table if exists `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
 ;
 create table `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
+  (
+    `user_id` UInt32,
+    `gender` Nullable(UInt8),
+    `age` Nullable(UInt8),
+    `os` Nullable(String),
+    `source` Nullable(String),
+    `country` Nullable(String),
+    `city` Nullable(String),
+    `exp_group` Nullable(UInt8),
+    `first_feed_date` Nullable(Date),
+    `first_messenger_date` Nullable(Date),
+    `first_seen_date` Date,
+    `attributes_updated_at` Nullable(DateTime),
+    `city_updated_at` Nullable(DateTime),
+    `last_seen_time` DateTime,
+    `cutoff_month` Date
+    )
   engine = MergeTree()
         order by (user_id)
         partition by (tuple())
                     -- end_of_sql
                     SETTINGS replicated_deduplication_window='0'
-          empty
-          as (
--- One row per user seen before cutoff_month: merge_user_rows over the user's months of
--- int_user_monthly_attributes before it, the months no daily load rewrites any more.
--- dim_users merges these rows with the months from cutoff_month on, so its daily cost
--- follows users plus a month or two of rows, not users x months.
-with closed_rows as (
-    -- the cutoff advanced: the rollup so far plus the months it now closes (merging merged
-        -- rows gives what merging the original rows would)
-        select * except (cutoff_month)
-        from `analytics`.`int_user_closed_history`
-        union all
-        select * except (month)
-        from `analytics`.`int_user_monthly_attributes`
-        where month >= '1970-01-01' and month < '2025-03-01'
-)
-select *, toDate('2025-03-01') as cutoff_month
-from (select
-        user_id,
-        latest_gender as gender,
-        latest_age as age,
-        latest_os as os,
-        latest_source as source,
-        latest_country as country,
-        latest_city as city,
-        latest_exp_group as exp_group,
-        feed_date as first_feed_date,
-        messenger_date as first_messenger_date,
-        seen_date as first_seen_date,
-        attributes_time as attributes_updated_at,
-        city_time as city_updated_at,
-        seen_time as last_seen_time
-    from (
-        -- new names: an alias equal to a column name would replace it in the other expressions
-        select
-            user_id,
-            -- NULL when the user has no attribute time (only seen receiving)
-            argMaxIf(gender, attributes_updated_at, attributes_updated_at is not null) as latest_gender,
-            argMaxIf(age, attributes_updated_at, attributes_updated_at is not null) as latest_age,
-            argMaxIf(os, attributes_updated_at, attributes_updated_at is not null) as latest_os,
-            argMaxIf(source, attributes_updated_at, attributes_updated_at is not null) as latest_source,
-            argMaxIf(country, attributes_updated_at, attributes_updated_at is not null) as latest_country,
-            argMaxIf(exp_group, attributes_updated_at, attributes_updated_at is not null) as latest_exp_group,
-            max(attributes_updated_at) as attributes_time,
-            -- an event with an empty city does not erase the known one
-            argMaxIf(city, city_updated_at, city is not null) as latest_city,
-            max(city_updated_at) as city_time,
-            min(first_feed_date) as feed_date,
-            min(first_messenger_date) as messenger_date,
-            min(first_seen_date) as seen_date,
-            max(last_seen_time) as seen_time
-        from closed_rows
-        group by user_id
-    ))
-          )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
-        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")
+        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
+          FROM (
 -- One row per user seen before cutoff_month: merge_user_rows over the user's months of
 -- int_user_monthly_attributes before it, the months no daily load rewrites any more.
 -- dim_users merges these rows with the months from cutoff_month on, so its daily cost
@@ -118,6 +81,7 @@ from (select
         from closed_rows
         group by user_id
     ))
+            )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
