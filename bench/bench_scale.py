@@ -54,6 +54,8 @@ import time
 
 from bench.bench_generate import start_endpoint
 from feedstar.chclient import get_client
+from feedstar.generate.options import Plan
+from feedstar.generate.run import drop_days_outside
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -222,17 +224,6 @@ def panel_reads(client, last_day: dt.date) -> tuple[float, float, int]:
     return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))], len(queries)
 
 
-def drop_source_days_before(client, first: dt.date) -> None:
-    """Drops the source tables' days before `first` (they are partitioned by day)."""
-    for table in ("feed_actions", "message_actions"):
-        partitions = client.query(
-            "select distinct partition_id from system.parts where active and database = 'product' "
-            "and table = {table:String} and toDate(partition) < {first:Date}",
-            parameters={"table": table, "first": first}).result_rows
-        for (partition,) in partitions:
-            client.command(f"alter table product.{table} drop partition id '{partition}'")
-
-
 def loaded_volume(client, day: dt.date) -> str:
     """The raw events of the loaded day and of its window (the 3 lookback days before it, as the
     daily load rebuilds them), and the users ever seen: to compare data sets by what a day's load
@@ -267,8 +258,9 @@ def one_data_set(name: str, args) -> dict:
         last = START + dt.timedelta(days=days - 1)
         first = START
         if kept:
+            # the generator's own clean-up of days outside a run's window drops the earlier ones
             first = last - dt.timedelta(days=kept - 1)
-            drop_source_days_before(client, first)
+            drop_days_outside(client, Plan(start=first, days=kept, scale=scale, seed=0, late_share=0.0))
         events = client.query("select (select count() from product.feed_actions) "
                               "+ (select count() from product.message_actions)").result_rows[0][0]
         kept_note = f", the first {days - kept} dropped" if kept else ""
