@@ -14,9 +14,12 @@
 
 -- One row per (source table, day with valid rows): the valid rows, and the extra copies of
 -- exact duplicates among them (rows minus distinct rows; kept, see the staging models).
--- Exact duplicates share (user, time): the rows are first counted per (day, user, time), a
--- fixed-width key, and only the few keys seen more than once get the distinct count over
--- every column (~45% less work than that distinct count over every row).
+-- Exact duplicates share (user, time), which packs exactly into one UInt64 (user id in the
+-- high 32 bits, the Unix time in the low 32; the time also fixes the day): the rows are
+-- first counted per key, and only the rows of the few keys seen more than once get the
+-- distinct count over every column.  A one-integer key is the cheapest GROUP BY there is
+-- (~2x faster than the (day, user, time) tuple), and each source is read twice: once for the
+-- keys, once for the day's counts.
 with feed as (
     select * from {{ ref('stg_feed_actions') }}
     where {{ load_window_filter('event_date') }}
@@ -32,38 +35,26 @@ messages as (
     ('messages', 'sender_id', 'sender_id, receiver_id, event_time, gender, age, os, source, country, city, exp_group'),
 ] %}
 {%- for relation, user_column, columns in sources %}
+    {%- set key = 'bitOr(bitShiftLeft(toUInt64(' ~ user_column ~ '), 32), toUInt32(event_time))' %}
 
-    {{ relation }}_keys as (
-        select
-            event_date,
-            {{ user_column }},
-            event_time,
-            count() as key_rows
+    {{ relation }}_shared_keys as (
+        select {{ key }} as user_time_key
         from {{ relation }}
-        group by event_date, {{ user_column }}, event_time
-    ),
-
-    {{ relation }}_days as (
-        select
-            event_date,
-            sum(key_rows) as staged_rows
-        from {{ relation }}_keys
-        group by event_date
+        group by user_time_key
+        having count() > 1
     ),
 
     -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
-    {{ relation }}_duplicates as (
+    {{ relation }}_days as (
         select
             event_date,
-            count() - uniqExact(({{ columns }})) as duplicate_rows
-        from {{ relation }}
-        where (event_date, {{ user_column }}, event_time) in (
+            count() as staged_rows,
+            countIf(shares_key) - uniqExactIf(({{ columns }}), shares_key) as duplicate_rows
+        from (
             select
-                {{ relation }}_keys.event_date,
-                {{ relation }}_keys.{{ user_column }},
-                {{ relation }}_keys.event_time
-            from {{ relation }}_keys
-            where {{ relation }}_keys.key_rows > 1
+                *,
+                {{ key }} in (select user_time_key from {{ relation }}_shared_keys) as shares_key
+            from {{ relation }}
         )
         group by event_date
     ),
@@ -73,11 +64,10 @@ final as (
     {%- for relation, user_column, columns in sources %}
         select
             '{{ "feed_actions" if relation == "feed" else "message_actions" }}' as source_table,
-            {{ relation }}_days.event_date as event_date,
-            {{ relation }}_days.staged_rows as staged_rows,
-            toInt64(coalesce({{ relation }}_duplicates.duplicate_rows, 0)) as duplicate_rows
+            event_date,
+            staged_rows,
+            toInt64(duplicate_rows) as duplicate_rows
         from {{ relation }}_days
-        left join {{ relation }}_duplicates on {{ relation }}_days.event_date = {{ relation }}_duplicates.event_date
         {{ 'union all' if not loop.last }}
     {%- endfor %}
 )

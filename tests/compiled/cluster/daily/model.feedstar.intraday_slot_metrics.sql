@@ -44,56 +44,65 @@ with events as (
     where toDate(time) between toDate('2025-03-02') - 1 and toDate('2025-03-02')
         and user_id != 0 and receiver_id != 0
 ),
-sliced as (
-    select *, slice.1 as slice_kind, slice.2 as slice_value
-    from events
-    array join [('all', 'all'), ('os', toString(os)), ('source', toString(source))] as slice
-),
+-- one aggregation over three grouping sets (the whole app, per os, per source); grouping()
+-- has a bit set for each of its arguments the set leaves out (standard SQL, pinned below)
 measured as (
     select
         date,
         slot_start,
-        slice_kind,
-        slice_value,
+        multiIf(grouping(os, source) = 3, 'all', grouping(os, source) = 1, 'os', 'source') as slice_kind,
+        multiIf(grouping(os, source) = 3, 'all', grouping(os, source) = 1, toString(os), toString(source))
+            as slice_value,
         uniqExact(user_id) as active_users,
         uniqExactIf(user_id, is_feed = 1) as feed_users,
         countIf(is_view) as feed_views,
         countIf(is_like) as likes,
         countIf(is_feed = 0) as messages,
         uniqExactIf(user_id, is_feed = 0) as senders
-    from sliced
-    group by date, slot_start, slice_kind, slice_value
+    from events
+    group by grouping sets ((date, slot_start), (date, slot_start, os), (date, slot_start, source))
 ),
--- every slot of the day up to the newest one with data, for every slice seen that day
+-- every slot of the day up to the newest one with data, for every slice seen that day: the
+-- slice's measured slots become arrays, expanded to all the day's slots in one pass (a CTE
+-- named twice is computed twice, and `measured` is the expensive part)
+per_slice as (
+    select
+        date,
+        slice_kind,
+        slice_value,
+        groupArray(slot_start) as slot_starts,
+        groupArray((active_users, feed_users, feed_views, likes, messages, senders)) as slot_values,
+        max(max(slot_start)) over (partition by date) as newest
+    from measured
+    group by date, slice_kind, slice_value
+),
 grid as (
     select
-        s.date as date,
-        toDateTime(s.date) + toIntervalMinute(15 * slot) as slot_start,
-        s.slice_kind as slice_kind,
-        s.slice_value as slice_value
-    from (select distinct date, slice_kind, slice_value from measured) as s
-    inner join (select date, max(slot_start) as newest from measured group by date) as h on h.date = s.date
+        date,
+        slice_kind,
+        slice_value,
+        toDateTime(date) + toIntervalMinute(15 * slot) as slot_start,
+        -- 0 for a slot without events: its metrics are the empty tuple's zeros
+        slot_values[indexOf(slot_starts, slot_start)] as slot_value
+    from per_slice
     array join range(96) as slot
-    where toDateTime(s.date) + toIntervalMinute(15 * slot) <= h.newest
+    where toDateTime(date) + toIntervalMinute(15 * slot) <= newest
 )
 select
-    g.date as date,
-    g.slot_start as slot_start,
-    toUInt8(intDiv(toHour(g.slot_start) * 60 + toMinute(g.slot_start), 15)) as slot,
-    g.slice_kind as slice_kind,
-    g.slice_value as slice_value,
-    toUInt64(m.active_users) as active_users,
-    toUInt64(m.feed_users) as feed_users,
-    toUInt64(m.feed_views) as feed_views,
-    toUInt64(m.likes) as likes,
-    if(m.feed_views = 0, null, m.likes / m.feed_views) as ctr,
-    toUInt64(m.messages) as messages,
-    toUInt64(m.senders) as senders
-from grid as g
-left join measured as m
-    on m.date = g.date and m.slot_start = g.slot_start
-    and m.slice_kind = g.slice_kind and m.slice_value = g.slice_value
-settings join_use_nulls = 0
+    date,
+    slot_start,
+    toUInt8(intDiv(toHour(slot_start) * 60 + toMinute(slot_start), 15)) as slot,
+    slice_kind,
+    slice_value,
+    toUInt64(slot_value.1) as active_users,
+    toUInt64(slot_value.2) as feed_users,
+    toUInt64(slot_value.3) as feed_views,
+    toUInt64(slot_value.4) as likes,
+    if(slot_value.3 = 0, null, slot_value.4 / slot_value.3) as ctr,
+    toUInt64(slot_value.5) as messages,
+    toUInt64(slot_value.6) as senders
+from grid
+settings force_grouping_standard_compatibility = 1
           )
 ;
 insert into `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
@@ -131,56 +140,65 @@ with events as (
     where toDate(time) between toDate('2025-03-02') - 1 and toDate('2025-03-02')
         and user_id != 0 and receiver_id != 0
 ),
-sliced as (
-    select *, slice.1 as slice_kind, slice.2 as slice_value
-    from events
-    array join [('all', 'all'), ('os', toString(os)), ('source', toString(source))] as slice
-),
+-- one aggregation over three grouping sets (the whole app, per os, per source); grouping()
+-- has a bit set for each of its arguments the set leaves out (standard SQL, pinned below)
 measured as (
     select
         date,
         slot_start,
-        slice_kind,
-        slice_value,
+        multiIf(grouping(os, source) = 3, 'all', grouping(os, source) = 1, 'os', 'source') as slice_kind,
+        multiIf(grouping(os, source) = 3, 'all', grouping(os, source) = 1, toString(os), toString(source))
+            as slice_value,
         uniqExact(user_id) as active_users,
         uniqExactIf(user_id, is_feed = 1) as feed_users,
         countIf(is_view) as feed_views,
         countIf(is_like) as likes,
         countIf(is_feed = 0) as messages,
         uniqExactIf(user_id, is_feed = 0) as senders
-    from sliced
-    group by date, slot_start, slice_kind, slice_value
+    from events
+    group by grouping sets ((date, slot_start), (date, slot_start, os), (date, slot_start, source))
 ),
--- every slot of the day up to the newest one with data, for every slice seen that day
+-- every slot of the day up to the newest one with data, for every slice seen that day: the
+-- slice's measured slots become arrays, expanded to all the day's slots in one pass (a CTE
+-- named twice is computed twice, and `measured` is the expensive part)
+per_slice as (
+    select
+        date,
+        slice_kind,
+        slice_value,
+        groupArray(slot_start) as slot_starts,
+        groupArray((active_users, feed_users, feed_views, likes, messages, senders)) as slot_values,
+        max(max(slot_start)) over (partition by date) as newest
+    from measured
+    group by date, slice_kind, slice_value
+),
 grid as (
     select
-        s.date as date,
-        toDateTime(s.date) + toIntervalMinute(15 * slot) as slot_start,
-        s.slice_kind as slice_kind,
-        s.slice_value as slice_value
-    from (select distinct date, slice_kind, slice_value from measured) as s
-    inner join (select date, max(slot_start) as newest from measured group by date) as h on h.date = s.date
+        date,
+        slice_kind,
+        slice_value,
+        toDateTime(date) + toIntervalMinute(15 * slot) as slot_start,
+        -- 0 for a slot without events: its metrics are the empty tuple's zeros
+        slot_values[indexOf(slot_starts, slot_start)] as slot_value
+    from per_slice
     array join range(96) as slot
-    where toDateTime(s.date) + toIntervalMinute(15 * slot) <= h.newest
+    where toDateTime(date) + toIntervalMinute(15 * slot) <= newest
 )
 select
-    g.date as date,
-    g.slot_start as slot_start,
-    toUInt8(intDiv(toHour(g.slot_start) * 60 + toMinute(g.slot_start), 15)) as slot,
-    g.slice_kind as slice_kind,
-    g.slice_value as slice_value,
-    toUInt64(m.active_users) as active_users,
-    toUInt64(m.feed_users) as feed_users,
-    toUInt64(m.feed_views) as feed_views,
-    toUInt64(m.likes) as likes,
-    if(m.feed_views = 0, null, m.likes / m.feed_views) as ctr,
-    toUInt64(m.messages) as messages,
-    toUInt64(m.senders) as senders
-from grid as g
-left join measured as m
-    on m.date = g.date and m.slot_start = g.slot_start
-    and m.slice_kind = g.slice_kind and m.slice_value = g.slice_value
-settings join_use_nulls = 0
+    date,
+    slot_start,
+    toUInt8(intDiv(toHour(slot_start) * 60 + toMinute(slot_start), 15)) as slot,
+    slice_kind,
+    slice_value,
+    toUInt64(slot_value.1) as active_users,
+    toUInt64(slot_value.2) as feed_users,
+    toUInt64(slot_value.3) as feed_views,
+    toUInt64(slot_value.4) as likes,
+    if(slot_value.3 = 0, null, slot_value.4 / slot_value.3) as ctr,
+    toUInt64(slot_value.5) as messages,
+    toUInt64(slot_value.6) as senders
+from grid
+settings force_grouping_standard_compatibility = 1
 ;
 alter table `analytics`.`intraday_slot_metrics`
                 replace partition id '20250302'

@@ -10,9 +10,12 @@ create table `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
           as (
 -- One row per (source table, day with valid rows): the valid rows, and the extra copies of
 -- exact duplicates among them (rows minus distinct rows; kept, see the staging models).
--- Exact duplicates share (user, time): the rows are first counted per (day, user, time), a
--- fixed-width key, and only the few keys seen more than once get the distinct count over
--- every column (~45% less work than that distinct count over every row).
+-- Exact duplicates share (user, time), which packs exactly into one UInt64 (user id in the
+-- high 32 bits, the Unix time in the low 32; the time also fixes the day): the rows are
+-- first counted per key, and only the rows of the few keys seen more than once get the
+-- distinct count over every column.  A one-integer key is the cheapest GROUP BY there is
+-- (~2x faster than the (day, user, time) tuple), and each source is read twice: once for the
+-- keys, once for the day's counts.
 with feed as (
     select * from `analytics`.`stg_feed_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -21,86 +24,60 @@ messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
-    feed_keys as (
-        select
-            event_date,
-            user_id,
-            event_time,
-            count() as key_rows
+    feed_shared_keys as (
+        select bitOr(bitShiftLeft(toUInt64(user_id), 32), toUInt32(event_time)) as user_time_key
         from feed
-        group by event_date, user_id, event_time
+        group by user_time_key
+        having count() > 1
     ),
+    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
     feed_days as (
         select
             event_date,
-            sum(key_rows) as staged_rows
-        from feed_keys
-        group by event_date
-    ),
-    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
-    feed_duplicates as (
-        select
-            event_date,
-            count() - uniqExact((user_id, post_id, action, event_time, gender, age, os, source, country, city, exp_group)) as duplicate_rows
-        from feed
-        where (event_date, user_id, event_time) in (
+            count() as staged_rows,
+            countIf(shares_key) - uniqExactIf((user_id, post_id, action, event_time, gender, age, os, source, country, city, exp_group), shares_key) as duplicate_rows
+        from (
             select
-                feed_keys.event_date,
-                feed_keys.user_id,
-                feed_keys.event_time
-            from feed_keys
-            where feed_keys.key_rows > 1
+                *,
+                bitOr(bitShiftLeft(toUInt64(user_id), 32), toUInt32(event_time)) in (select user_time_key from feed_shared_keys) as shares_key
+            from feed
         )
         group by event_date
     ),
-    messages_keys as (
-        select
-            event_date,
-            sender_id,
-            event_time,
-            count() as key_rows
+    messages_shared_keys as (
+        select bitOr(bitShiftLeft(toUInt64(sender_id), 32), toUInt32(event_time)) as user_time_key
         from messages
-        group by event_date, sender_id, event_time
+        group by user_time_key
+        having count() > 1
     ),
+    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
     messages_days as (
         select
             event_date,
-            sum(key_rows) as staged_rows
-        from messages_keys
-        group by event_date
-    ),
-    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
-    messages_duplicates as (
-        select
-            event_date,
-            count() - uniqExact((sender_id, receiver_id, event_time, gender, age, os, source, country, city, exp_group)) as duplicate_rows
-        from messages
-        where (event_date, sender_id, event_time) in (
+            count() as staged_rows,
+            countIf(shares_key) - uniqExactIf((sender_id, receiver_id, event_time, gender, age, os, source, country, city, exp_group), shares_key) as duplicate_rows
+        from (
             select
-                messages_keys.event_date,
-                messages_keys.sender_id,
-                messages_keys.event_time
-            from messages_keys
-            where messages_keys.key_rows > 1
+                *,
+                bitOr(bitShiftLeft(toUInt64(sender_id), 32), toUInt32(event_time)) in (select user_time_key from messages_shared_keys) as shares_key
+            from messages
         )
         group by event_date
     ),
 final as (
         select
             'feed_actions' as source_table,
-            feed_days.event_date as event_date,
-            feed_days.staged_rows as staged_rows,
-            toInt64(coalesce(feed_duplicates.duplicate_rows, 0)) as duplicate_rows
+            event_date,
+            staged_rows,
+            toInt64(duplicate_rows) as duplicate_rows
         from feed_days
-        left join feed_duplicates on feed_days.event_date = feed_duplicates.event_date
         union all
         select
             'message_actions' as source_table,
-            messages_days.event_date as event_date,
-            messages_days.staged_rows as staged_rows,
-            toInt64(coalesce(messages_duplicates.duplicate_rows, 0)) as duplicate_rows
+            event_date,
+            staged_rows,
+            toInt64(duplicate_rows) as duplicate_rows
         from messages_days
-        left join messages_duplicates on messages_days.event_date = messages_duplicates.event_date
 )
 select * from final
           )
@@ -111,9 +88,12 @@ insert into `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
         ("source_table", "event_date", "staged_rows", "duplicate_rows")
 -- One row per (source table, day with valid rows): the valid rows, and the extra copies of
 -- exact duplicates among them (rows minus distinct rows; kept, see the staging models).
--- Exact duplicates share (user, time): the rows are first counted per (day, user, time), a
--- fixed-width key, and only the few keys seen more than once get the distinct count over
--- every column (~45% less work than that distinct count over every row).
+-- Exact duplicates share (user, time), which packs exactly into one UInt64 (user id in the
+-- high 32 bits, the Unix time in the low 32; the time also fixes the day): the rows are
+-- first counted per key, and only the rows of the few keys seen more than once get the
+-- distinct count over every column.  A one-integer key is the cheapest GROUP BY there is
+-- (~2x faster than the (day, user, time) tuple), and each source is read twice: once for the
+-- keys, once for the day's counts.
 with feed as (
     select * from `analytics`.`stg_feed_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
@@ -122,86 +102,60 @@ messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))
 ),
-    feed_keys as (
-        select
-            event_date,
-            user_id,
-            event_time,
-            count() as key_rows
+    feed_shared_keys as (
+        select bitOr(bitShiftLeft(toUInt64(user_id), 32), toUInt32(event_time)) as user_time_key
         from feed
-        group by event_date, user_id, event_time
+        group by user_time_key
+        having count() > 1
     ),
+    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
     feed_days as (
         select
             event_date,
-            sum(key_rows) as staged_rows
-        from feed_keys
-        group by event_date
-    ),
-    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
-    feed_duplicates as (
-        select
-            event_date,
-            count() - uniqExact((user_id, post_id, action, event_time, gender, age, os, source, country, city, exp_group)) as duplicate_rows
-        from feed
-        where (event_date, user_id, event_time) in (
+            count() as staged_rows,
+            countIf(shares_key) - uniqExactIf((user_id, post_id, action, event_time, gender, age, os, source, country, city, exp_group), shares_key) as duplicate_rows
+        from (
             select
-                feed_keys.event_date,
-                feed_keys.user_id,
-                feed_keys.event_time
-            from feed_keys
-            where feed_keys.key_rows > 1
+                *,
+                bitOr(bitShiftLeft(toUInt64(user_id), 32), toUInt32(event_time)) in (select user_time_key from feed_shared_keys) as shares_key
+            from feed
         )
         group by event_date
     ),
-    messages_keys as (
-        select
-            event_date,
-            sender_id,
-            event_time,
-            count() as key_rows
+    messages_shared_keys as (
+        select bitOr(bitShiftLeft(toUInt64(sender_id), 32), toUInt32(event_time)) as user_time_key
         from messages
-        group by event_date, sender_id, event_time
+        group by user_time_key
+        having count() > 1
     ),
+    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
     messages_days as (
         select
             event_date,
-            sum(key_rows) as staged_rows
-        from messages_keys
-        group by event_date
-    ),
-    -- one tuple argument: uniqExact takes at most 8 arguments when one is Nullable (city)
-    messages_duplicates as (
-        select
-            event_date,
-            count() - uniqExact((sender_id, receiver_id, event_time, gender, age, os, source, country, city, exp_group)) as duplicate_rows
-        from messages
-        where (event_date, sender_id, event_time) in (
+            count() as staged_rows,
+            countIf(shares_key) - uniqExactIf((sender_id, receiver_id, event_time, gender, age, os, source, country, city, exp_group), shares_key) as duplicate_rows
+        from (
             select
-                messages_keys.event_date,
-                messages_keys.sender_id,
-                messages_keys.event_time
-            from messages_keys
-            where messages_keys.key_rows > 1
+                *,
+                bitOr(bitShiftLeft(toUInt64(sender_id), 32), toUInt32(event_time)) in (select user_time_key from messages_shared_keys) as shares_key
+            from messages
         )
         group by event_date
     ),
 final as (
         select
             'feed_actions' as source_table,
-            feed_days.event_date as event_date,
-            feed_days.staged_rows as staged_rows,
-            toInt64(coalesce(feed_duplicates.duplicate_rows, 0)) as duplicate_rows
+            event_date,
+            staged_rows,
+            toInt64(duplicate_rows) as duplicate_rows
         from feed_days
-        left join feed_duplicates on feed_days.event_date = feed_duplicates.event_date
         union all
         select
             'message_actions' as source_table,
-            messages_days.event_date as event_date,
-            messages_days.staged_rows as staged_rows,
-            toInt64(coalesce(messages_duplicates.duplicate_rows, 0)) as duplicate_rows
+            event_date,
+            staged_rows,
+            toInt64(duplicate_rows) as duplicate_rows
         from messages_days
-        left join messages_duplicates on messages_days.event_date = messages_duplicates.event_date
 )
 select * from final
             -- settings_section
