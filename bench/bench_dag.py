@@ -7,7 +7,9 @@ Starts its own endpoint on a throwaway directory, generates the product data (de
 the generator's default data set, 60 days ending yesterday at scale 1), builds the whole
 history once with `dbt build`, then runs the DAG `--runs` times for the same logical date
 (today, so it loads yesterday; re-runs do identical work because loads replace their
-partitions) in one Airflow process.  Per run:
+partitions) in one Airflow process.  Each run rebuilds the whole lookback (a run has no load
+of the day before to compare the sources with: orchestration/load_plan.py), the daily run's
+most expensive form; bench_scale measures the steady state.  Per run:
 
 * wall             dag.test() of the whole run
 * ClickHouse work  dbt's own elapsed time for executing the nodes (SQL in ClickHouse plus
@@ -63,6 +65,7 @@ def split_run(run: dict) -> dict:
         "airflow_overhead": run["seconds"] - build["seconds"] - check - summary,
         "dbt_nodes": sum(build["nodes"].values()),
         "dbt_models": build["kinds"].get("model", 0) + build["kinds"].get("snapshot", 0),
+        "window": f"{build['load_plan']['start']}..{build['load_plan']['day']}: {build['load_plan']['reason']}",
     }
 
 
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                        ("airflow_overhead", "Airflow overhead")]:
         share = "" if key == "wall" else f"  ({middle[key] / middle['wall']:5.1%} of wall)"
         print(f"  {label:<17} {middle[key]:7.1f} s{share}")
+    print(f"  days loaded: {middle['window']}")
     print(f"  dbt nodes run: {middle['dbt_nodes']} ({middle['dbt_models']} models + snapshots); a cosmos task per "
           f"model would start dbt {middle['dbt_models']} times: ~{middle['dbt_models']} x "
           f"{middle['dbt_overhead']:.1f} s = {middle['dbt_models'] * middle['dbt_overhead']:.0f} s of dbt overhead a day "

@@ -18,12 +18,16 @@ For each: generation time; full `dbt build` wall time, ClickHouse time, the endp
 (user + system, steadier than wall times when other work shares the cores) and raw events/s; the
 top 10 models by time; the endpoint's peak RSS during the build (VmHWM, reset after the data
 is generated); disk bytes per raw event of the source (`product`) and of the warehouse
-(`analytics`); partitions per table.  Then one more day (`feedstar generate --append-day`) is
-loaded as the Airflow DAG does (`dbt build --vars '{start_date: D}' --exclude-resource-type
-unit_test --exclude tag:intraday`, one dbt thread): its wall time, split into ClickHouse time (the
-summed time of every SQL statement dbt sent, from dbt's JSON log) and dbt's own overhead, with the
-ClickHouse time per model and its longest statements (the ones to compare between data sets of
-different history lengths).
+(`analytics`); partitions per table.  Then two more days (`feedstar generate --append-day`) are
+loaded one after the other as the Airflow DAG loads them (`dbt build --vars '{start_date: S,
+end_date: D, lookback_days: 0}' --exclude-resource-type unit_test --exclude tag:intraday`, one
+dbt thread, S from the DAG's own load plan, orchestration/load_plan.py): the first, which has
+no earlier DAG load to compare its sources with, rebuilds the whole 3-day lookback; the second
+rebuilds the lookback days whose sources changed since the first (none: no late events), the
+steady state.  For each: its wall time, split into ClickHouse time (the summed time of every
+SQL statement dbt sent, from dbt's JSON log) and dbt's own overhead; for the steady-state day
+also the ClickHouse time per model and its longest statements (the ones to compare between
+data sets of different history lengths).  The targets read the steady-state day.
 
 Targets (printed with the figures):
   - one day's ClickHouse time <= 5% of the full build's ClickHouse time (day60);
@@ -56,6 +60,8 @@ from bench.bench_generate import start_endpoint
 from feedstar.chclient import get_client
 from feedstar.generate.options import Plan
 from feedstar.generate.run import drop_days_outside
+from feedstar.orchestration.daily_load import project_lookback_days
+from feedstar.orchestration.load_plan import plan_load
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -224,11 +230,22 @@ def panel_reads(client, last_day: dt.date) -> tuple[float, float, int]:
     return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))], len(queries)
 
 
-def loaded_volume(client, day: dt.date) -> str:
-    """The raw events of the loaded day and of its window (the 3 lookback days before it, as the
-    daily load rebuilds them), and the users ever seen: to compare data sets by what a day's load
+def daily_load(pid: int, port: int, work: str, client, day: dt.date, previous: dict | None):
+    """Load `day` as the daily DAG does, planned against the `previous` load's plan: (the plan,
+    the dbt Run, the endpoint's CPU seconds).  One dbt thread, so that ClickHouse time + dbt
+    overhead = wall (the DAG's 4 threads overlap them)."""
+    plan = plan_load(client, "product", day, project_lookback_days(), previous)
+    cpu = cpu_seconds(pid)
+    run = dbt(port, work, "build", "--vars", json.dumps(plan.dbt_vars()), "--exclude-resource-type", "unit_test",
+              "--exclude", "tag:intraday", "--threads", "1")
+    return plan, run, cpu_seconds(pid) - cpu
+
+
+def loaded_volume(client, first: dt.date, day: dt.date) -> str:
+    """The raw events of the loaded day and of its window (from `first`, as the daily load
+    rebuilds them), and the users ever seen: to compare data sets by what a day's load
     handles, not only by how much history they hold."""
-    window = {"first": day - dt.timedelta(days=3), "day": day}
+    window = {"first": first, "day": day}
     counted = "count() as events, countIf(toDate(time) = {day:Date}) as day_events"
     feed, messages = (client.query(f"select {counted} from product.{table} "
                                    "where toDate(time) between {first:Date} and {day:Date}",
@@ -284,19 +301,24 @@ def one_data_set(name: str, args) -> dict:
         else:  # only the history matters: load it in one backfill of the models
             dbt(port, work, "build", "--vars", f"{{start_date: {first}, end_date: {last}}}",
                 "--exclude-resource-type", "unit_test")
-        subprocess.run([os.path.join(BIN, "feedstar"), "generate", "--append-day", "--url", url, "--no-progress"],
-                       check=True, capture_output=True)
-        day = last + dt.timedelta(days=1)
-        # one thread, so that ClickHouse time + dbt overhead = wall (the DAG's 4 threads overlap them)
-        cpu = cpu_seconds(process.pid)
-        daily = dbt(port, work, "build", "--vars", f"{{start_date: {day}}}", "--exclude-resource-type", "unit_test",
-                    "--exclude", "tag:intraday", "--threads", "1")
-        figures["day_cpu"] = cpu_seconds(process.pid) - cpu
+        # Two more days, loaded as the daily DAG loads them (orchestration/load_plan.py): the
+        # first after this manual build has no load to compare with and rebuilds the whole
+        # lookback; the next one rebuilds only the lookback days whose sources changed (none
+        # here), the steady state the targets are about.
+        day, previous = last, None
+        for label in ("the first daily load: the whole lookback", "the next day: the steady state"):
+            day += dt.timedelta(days=1)
+            subprocess.run([os.path.join(BIN, "feedstar"), "generate", "--append-day", "--url", url, "--no-progress"],
+                           check=True, capture_output=True)
+            plan, daily, day_cpu = daily_load(process.pid, port, work, client, day, previous)
+            previous = plan.as_xcom()
+            print(f"  {day}, {label} ({plan.start}..{day}: {plan.reason}): {daily.wall:.1f} s wall = "
+                  f"ClickHouse {daily.clickhouse:.1f} s + dbt overhead {daily.wall - daily.clickhouse:.1f} s; "
+                  f"endpoint CPU {day_cpu:.1f} s")
+            print("    what it loaded: " + loaded_volume(client, plan.start, day))
+        figures["day_cpu"] = day_cpu
         figures["day_clickhouse"] = daily.clickhouse
-        print(f"  one more day ({day}, as the DAG loads it): {daily.wall:.1f} s wall = ClickHouse "
-              f"{daily.clickhouse:.1f} s + dbt overhead {daily.wall - daily.clickhouse:.1f} s; "
-              f"endpoint CPU {figures['day_cpu']:.1f} s")
-        print("  what it loaded: " + loaded_volume(client, day))
+        print(f"  the steady-state day ({day}) in detail:")
         nodes = len(daily.nodes)
         per_node = (daily.wall - daily.clickhouse - daily.startup) / max(nodes, 1)
         print(f"  dbt overhead: start-up and parse {daily.startup:.1f} s (a new day's --vars make dbt parse "

@@ -15,9 +15,12 @@ see feedstar/orchestration/days.py).  Five tasks:
   the first source event and a missing Airflow connection; it fails (and retries with
   exponential backoff, i.e. waits for late data) when the day's events are not in
   feed_actions and message_actions of FEEDSTAR_SOURCE_DATABASE.  Nothing is written before it passes.
-* dbt_build runs `dbt build --vars '{start_date: D, end_date: D}'`: staging, facts, dims,
-  the users snapshot, the dashboard marts and every data test, in dbt's own DAG order
-  (not the unit tests: they check SQL logic on fixed rows, and CI runs them).
+* dbt_build runs `dbt build --vars '{start_date: S, end_date: D, lookback_days: 0}'`:
+  staging, facts, dims, the users snapshot, the dashboard marts and every data test, in
+  dbt's own DAG order (not the unit tests: they check SQL logic on fixed rows, and CI runs
+  them).  S is the first of D's lookback days whose source rows changed since the previous
+  run's load of D-1, or D itself; the whole lookback (D - lookback_days) when that cannot be
+  told (feedstar/orchestration/load_plan.py).
   Facts and marts replace date partitions (`insert_overwrite`), so a retry, a re-run or
   a backfill in any order gives the same tables (the tests check this).
 * publish_run_summary logs the rows each built table holds for D.
@@ -102,7 +105,12 @@ def feedstar_daily():
     @task(task_id=DBT_TASK_ID)
     @_refusal_is_final
     def dbt_build(arrival: dict) -> dict:
-        return daily_load.build_day(arrival["day"])
+        # The latest earlier load this task recorded (the XCom of the newest run up to this
+        # one's logical date; a failed attempt records none): build_day rebuilds only the
+        # lookback days whose sources changed since, when that load was of the day before.
+        previous = get_current_context()["ti"].xcom_pull(
+            task_ids=DBT_TASK_ID, include_prior_dates=True, map_indexes=-1)
+        return daily_load.build_day(arrival["day"], (previous or {}).get("load_plan"))
 
     @task
     @_refusal_is_final

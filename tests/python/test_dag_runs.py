@@ -246,6 +246,56 @@ def test_three_days_loaded_out_of_order_equal_loading_them_in_order(backfills):
     assert backfills["after_out_of_order"] == backfills["in_order"]
 
 
+def test_each_run_rebuilds_the_lookback_days_its_previous_load_cannot_vouch_for(backfills):
+    plans = [run["tasks"]["dbt_build"]["xcom"]["load_plan"] for run in backfills["out_of_order"]["runs"]]
+    # 03-07: the load recorded before it (first_load's, of 03-04) is not of 03-06: its whole lookback
+    assert (plans[0]["start"], plans[0]["day"]) == ("2025-03-04", "2025-03-07")
+    assert "not of the day before" in plans[0]["reason"]
+    # 03-05 follows 03-04's load, but every source day was rewritten since (the exposure above)
+    assert (plans[1]["start"], plans[1]["day"]) == ("2025-03-02", "2025-03-05")
+    assert "changed since the load of 2025-03-04" in plans[1]["reason"]
+    # 03-06 follows 03-05's load on the same sources: only its own day, and the tables still
+    # equal the in-order builds of the whole lookback (the test above)
+    assert (plans[2]["start"], plans[2]["day"]) == ("2025-03-06", "2025-03-06")
+    assert plans[2]["reason"] == "no source day of the lookback changed since the load of 2025-03-05"
+
+
+@pytest.fixture(scope="module")
+def late_event(harness, backfills):
+    """03-06 is loaded (the sources were rewritten since the DAG's loads above: whole lookback),
+    then a view of 03-05 arrives late, then 03-07 is loaded again."""
+    recorded = harness.dag_runs(logical_date_loading(day("2025-03-06")))
+    assert recorded["runs"][0]["state"] == "success", recorded["log"][-3000:]
+    user, post = harness.client.query(
+        "select user_id, post_id from product.feed_actions where toDate(time) = '2025-03-05' "
+        "order by user_id, time limit 1").result_rows[0]
+    before = feed_views(harness, user)
+    harness.client.command(
+        "insert into product.feed_actions select user_id, post_id, 'view', toDateTime('2025-03-05 23:59:59'), "
+        "gender, age, os, source, country, city, exp_group from product.feed_actions "
+        "where toDate(time) = '2025-03-05' and user_id = {u:UInt32} and post_id = {p:UInt32} limit 1",
+        parameters={"u": user, "p": post})
+    outcome = harness.dag_runs(logical_date_loading(day("2025-03-07")))
+    return {"outcome": outcome, "user": user, "before": before, "after": feed_views(harness, user)}
+
+
+def feed_views(harness, user):
+    return harness.client.query(
+        f"select views from {SCHEMA}.fact_daily_feed where date = '2025-03-05' and user_id = {{u:UInt32}}",
+        parameters={"u": user}).result_rows[0][0]
+
+
+def test_a_late_event_is_loaded_by_the_next_run_from_its_day(late_event):
+    run = late_event["outcome"]["runs"][0]
+    assert run["state"] == "success", late_event["outcome"]["log"][-3000:]
+    plan = run["tasks"]["dbt_build"]["xcom"]["load_plan"]
+    # the previous load recorded is 03-06's, just before the late event (the run being
+    # repeated records its own only at its end): 03-05 changed since, 03-04 and 03-06 did not
+    assert (plan["start"], plan["day"]) == ("2025-03-05", "2025-03-07"), plan["reason"]
+    assert plan["reason"] == "source rows of 2025-03-05 changed since the load of 2025-03-06"
+    assert late_event["after"] == late_event["before"] + 1
+
+
 def test_each_backfilled_day_has_one_feed_row_per_active_user(harness, backfills):
     # Not vacuous: the days 03-05..03-07 were absent before these runs loaded them.
     for run in backfills["out_of_order"]["runs"]:

@@ -109,6 +109,13 @@ def test_dbt_command_loads_exactly_one_day_with_its_own_target_path(tmp_path):
     assert command.run_results_path == tmp_path / "run_results.json"
 
 
+def test_dbt_command_takes_the_window_of_a_load_plan(tmp_path):
+    command = DbtCommand("/bin/dbt", "/proj", "/profiles", "local", str(tmp_path))
+    window = {"start_date": "2025-03-08", "end_date": "2025-03-09", "lookback_days": 0}
+    argv = command.argv(dt.date(2025, 3, 9), window)
+    assert json.loads(argv[argv.index("--vars") + 1]) == window
+
+
 def write_run_results(path, results):
     path.write_text(json.dumps({"metadata": {}, "results": results}))
 

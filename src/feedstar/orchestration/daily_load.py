@@ -4,7 +4,8 @@ a scheduler; dags/feedstar_daily.py wraps each one in an Airflow task.
 1. check_source_freshness: `dbt source freshness` when the run loads yesterday (not for a
    backfill: orchestration/freshness.py says why); a stale source refuses the run.
 2. check_source_arrival: which day, may it be loaded, are its events there?
-3. build_day: `dbt build` for that day (staging, facts, dims, snapshot, marts, tests).
+3. build_day: `dbt build` for that day (staging, facts, dims, snapshot, marts, tests), and
+   the lookback days whose source rows changed since the previous day's load (load_plan.py).
 4. summarize_day: rows per built table for that day, for the task log.
 
 Errors: LoadRefused = never retry (future day, before the data, no connection, a stale
@@ -16,7 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
+
+import yaml
 
 from feedstar import chclient
 from feedstar.orchestration.arrival import check_arrival
@@ -26,6 +30,7 @@ from feedstar.orchestration.dbt_build import (
 )
 from feedstar.orchestration.days import day_to_load, refuse_unfinished_day
 from feedstar.orchestration.freshness import is_backfill, judge, run_freshness
+from feedstar.orchestration.load_plan import plan_load
 from feedstar.orchestration.summary import format_summary, rows_per_table
 from feedstar.settings import dbt_executable, dbt_profiles_dir, dbt_project_dir, dbt_target_path, setting
 
@@ -68,16 +73,29 @@ def check_source_arrival(
     return {**arrival.as_xcom(), "seconds": round(time.perf_counter() - started, 3)}
 
 
-def build_day(day: str) -> dict:
-    """Run `dbt build` for `day`; {"day", "nodes": {status: count}, timings} for XCom."""
-    command = _dbt_command(_target())
+def build_day(day: str, previous_plan: dict | None = None) -> dict:
+    """Run `dbt build` for `day`, from the first lookback day whose sources changed since the
+    load recorded in `previous_plan` (the previous run's "load_plan", see load_plan.py);
+    {"day", "load_plan", "nodes": {status: count}, timings} for XCom."""
+    target = _target()
+    command = _dbt_command(target)
     started = time.perf_counter()
-    counts = run_dbt_build(command, dt.date.fromisoformat(day), log)
+    with chclient.get_client(target) as client:
+        plan = plan_load(client, setting("source_database"), dt.date.fromisoformat(day),
+                         project_lookback_days(), previous_plan)
+    log.info("loading %s..%s: %s", plan.start, plan.day, plan.reason)
+    counts = run_dbt_build(command, plan.day, log, plan.dbt_vars())
     seconds = time.perf_counter() - started
     log.info("dbt build for %s finished in %.1f s: %s", day, seconds, counts)
     # dbt's own clock for running the nodes; the rest of `seconds` is dbt start-up and parsing.
-    return {"day": day, "nodes": counts, "kinds": kind_counts(command.run_results_path),
+    return {"day": day, "load_plan": plan.as_xcom(), "nodes": counts, "kinds": kind_counts(command.run_results_path),
             "seconds": round(seconds, 3), "nodes_seconds": round(execution_seconds(command.run_results_path), 3)}
+
+
+def project_lookback_days() -> int:
+    """The project's lookback_days (dbt_project.yml vars), the days a load may rebuild."""
+    with open(os.path.join(dbt_project_dir(), "dbt_project.yml")) as handle:
+        return int(yaml.safe_load(handle)["vars"]["lookback_days"])
 
 
 def summarize_day(day: str) -> dict:

@@ -1,7 +1,8 @@
 """Run `dbt build` for one logical day and read back what dbt says happened.
 
-The load of day D is exactly what a person would type (docs/contracts.md):
-`dbt build --vars '{start_date: D, end_date: D}'`; the models apply lookback_days.  dbt's
+The load of day D is what a person would type (docs/contracts.md): `dbt build --vars
+'{start_date: D, end_date: D}'`, the models applying lookback_days; the daily DAG passes the
+window its load plan chose instead (orchestration/load_plan.py).  dbt's
 own run_results.json is the record of which node failed; it is removed before each run
 so a stale file from an earlier run can never be blamed.
 """
@@ -32,11 +33,12 @@ class DbtCommand:
     target_path: str
     env: dict[str, str] = field(default_factory=dict)
 
-    def argv(self, day: dt.date) -> list[str]:
-        window = json.dumps({"start_date": day.isoformat(), "end_date": day.isoformat()})
+    def argv(self, day: dt.date, window: dict | None = None) -> list[str]:
+        """`dbt build` of `day`; `window`: other load-window vars (a LoadPlan's) instead."""
+        window = window or {"start_date": day.isoformat(), "end_date": day.isoformat()}
         return self.invocation(
             "build",
-            "--vars", window,
+            "--vars", json.dumps(window),
             # Unit tests check SQL logic on fixed rows, not the day's data: CI runs them, a
             # daily load need not (dbt's advice for production runs).
             "--exclude-resource-type", "unit_test",
@@ -76,12 +78,12 @@ class NodeFailure:
         return f"{self.unique_id} ({self.status}): {self.message}"
 
 
-def run_dbt_build(command: DbtCommand, day: dt.date, log: logging.Logger) -> dict[str, int]:
+def run_dbt_build(command: DbtCommand, day: dt.date, log: logging.Logger, window: dict | None = None) -> dict[str, int]:
     """Run the build, streaming dbt's output to `log`; node counts per status, or DbtBuildFailed."""
     if not Path(command.executable).exists():
         raise DbtBuildFailed(f"dbt executable not found: {command.executable} (set FEEDSTAR_DBT_EXECUTABLE)")
     command.run_results_path.unlink(missing_ok=True)
-    returncode = run_dbt(command.argv(day), command.env, log)
+    returncode = run_dbt(command.argv(day, window), command.env, log)
     counts = status_counts(command.run_results_path)
     failures = failed_nodes(command.run_results_path)
     if returncode != 0 or failures:
