@@ -44,8 +44,28 @@ with events as (
         and user_id != 0 and receiver_id != 0
 ),
 
+-- Distinct users are counted once per event, in the finest slice (os x source): each event
+-- goes into the set of its role (feed user or sender), and the sets are merged up to the
+-- slices and to active users (either role) -- rather than each event entering three sets in
+-- each of three slices (~40% less time on 36 days).
+fine as (
+    select
+        date,
+        slot_start,
+        os,
+        source,
+        uniqExactStateIf(user_id, is_feed = 1) as feed_users_state,
+        uniqExactStateIf(user_id, is_feed = 0) as senders_state,
+        countIf(is_view) as view_events,
+        countIf(is_like) as like_events,
+        countIf(is_feed = 0) as message_events
+    from events
+    group by date, slot_start, os, source
+),
+
 -- one aggregation over three grouping sets (the whole app, per os, per source); grouping()
--- has a bit set for each of its arguments the set leaves out (standard SQL, pinned below)
+-- has a bit set for each of its arguments the set leaves out (standard SQL, pinned below).
+-- Each fine row comes twice, once per role's set.
 measured as (
     select
         date,
@@ -53,13 +73,14 @@ measured as (
         multiIf(grouping(os, source) = 3, 'all', grouping(os, source) = 1, 'os', 'source') as slice_kind,
         multiIf(grouping(os, source) = 3, 'all', grouping(os, source) = 1, toString(os), toString(source))
             as slice_value,
-        uniqExact(user_id) as active_users,
-        uniqExactIf(user_id, is_feed = 1) as feed_users,
-        countIf(is_view) as feed_views,
-        countIf(is_like) as likes,
-        countIf(is_feed = 0) as messages,
-        uniqExactIf(user_id, is_feed = 0) as senders
-    from events
+        uniqExactMerge(role_users) as active_users,
+        uniqExactMergeIf(role_users, role = 'feed') as feed_users,
+        sumIf(view_events, role = 'feed') as feed_views,
+        sumIf(like_events, role = 'feed') as likes,
+        sumIf(message_events, role = 'sender') as messages,
+        uniqExactMergeIf(role_users, role = 'sender') as senders
+    from fine
+    array join [feed_users_state, senders_state] as role_users, ['feed', 'sender'] as role
     group by grouping sets ((date, slot_start), (date, slot_start, os), (date, slot_start, source))
 ),
 

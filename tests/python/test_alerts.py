@@ -90,6 +90,45 @@ def oracle_feed_views_band(client):
     return value, q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
 
 
+def oracle_slot_metrics(client, day):
+    """Every metric of every (slot, slice) of `day` from the raw events, counted in Python:
+    {(slot, slice_kind, slice_value): (active, feed users, views, likes, messages, senders)},
+    slots from 0 to the newest with an event, zeros where a slice seen that day has none."""
+    feed = client.query("select user_id, action, toHour(time) * 4 + intDiv(toMinute(time), 15), os, source "
+                        "from product.feed_actions where toDate(time) = {d:Date} and user_id != 0 and post_id != 0 "
+                        "and action in ('view', 'like')", parameters={"d": day}).result_rows
+    messages = client.query("select user_id, 'message', toHour(time) * 4 + intDiv(toMinute(time), 15), os, source "
+                            "from product.message_actions where toDate(time) = {d:Date} and user_id != 0 "
+                            "and receiver_id != 0", parameters={"d": day}).result_rows
+    events = feed + messages
+    slices = {("all", "all")} | {("os", e[3]) for e in events} | {("source", e[4]) for e in events}
+    newest = max(e[2] for e in events)
+    metrics = {}
+    for slot in range(newest + 1):
+        for kind, value in slices:
+            chosen = [e for e in events if e[2] == slot and (kind == "all" or e[3 if kind == "os" else 4] == value)]
+            metrics[(slot, kind, value)] = (
+                len({e[0] for e in chosen}),
+                len({e[0] for e in chosen if e[1] != "message"}),
+                sum(e[1] == "view" for e in chosen),
+                sum(e[1] == "like" for e in chosen),
+                sum(e[1] == "message" for e in chosen),
+                len({e[0] for e in chosen if e[1] == "message"}),
+            )
+    return metrics
+
+
+def test_slot_metrics_equal_a_count_of_the_raw_events(warehouse):
+    # the outage day up to 15:00: users counted once per slot and slice whatever their events
+    rows = warehouse.query(
+        "select slot, slice_kind, slice_value, active_users, feed_users, feed_views, likes, messages, senders "
+        "from analytics.intraday_slot_metrics where date = {d:Date}", parameters={"d": DAY}).result_rows
+    measured = {(slot, kind, value): tuple(numbers) for slot, kind, value, *numbers in rows}
+    expected = oracle_slot_metrics(warehouse, DAY)
+    assert len(expected) == 60 * 5  # 00:00..14:45, slices all, os x2, source x2
+    assert measured == expected
+
+
 def test_dry_run_prints_the_anomalies_and_records_nothing(endpoint, warehouse):
     result = alerts(endpoint, "--at", f"{DAY}T14:20", "--dry-run")
     assert result.returncode == 0, result.stderr

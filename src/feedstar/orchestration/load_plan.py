@@ -12,15 +12,19 @@ mutation applied to them (a part's data_version when it is above its block numbe
 merged part that no mutation touched keeps the data version of its first block).  An
 insert (a late event, an attached partition) brings a new block number, a mutation (an
 UPDATE, a DELETE, a lightweight DELETE) a new version on every part it rewrote, a dropped
-part fewer rows, a dropped partition no parts at all; a merge changes none of the three.  It is taken before dbt reads the sources,
-so whatever arrives during the load is seen as a change by the next one.
+part fewer rows, a dropped partition no parts at all; a plain merge changes none of the
+three (a merge that mixes mutated and newer parts may: the day is then rebuilt, needlessly
+but safely).  It is taken before dbt reads the sources, so whatever arrives during the load
+is seen as a change by the next one.
 
 The whole lookback is rebuilt (as a plain `dbt build --vars '{start_date: D}'` would) when the
 previous load's fingerprints cannot vouch for the lookback days: there is no previous load
-(the first run, or a run after a failure or a manual build), it was not the load of D - 1 (a
-backfill, a gap, a re-run of the same day), it covered fewer days, it read another source
-database, or a source table is not a MergeTree partitioned by toDate(time) (a Distributed
-table of a cluster has no parts of its own).
+(the first run), it was not the load of D - 1 (a backfill, a gap after a failed or missed
+day, a re-run of the same day), it covered fewer days, it read another source database, or a
+source table is not a MergeTree partitioned by toDate(time) (a Distributed table of a
+cluster has no parts of its own).  What the fingerprints vouch for is the sources: a
+warehouse table rewritten by hand since (a failed manual backfill) is the same concern it
+was for a plain daily load, whose lookback only reaches 3 days either.
 """
 
 from __future__ import annotations
