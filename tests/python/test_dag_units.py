@@ -8,6 +8,7 @@ import pytest
 
 from feedstar import settings
 from feedstar.chclient import Connection
+from feedstar.orchestration.daily_load import project_lookback_days
 from feedstar.orchestration.dbt_build import DbtCommand, built_tables, failed_nodes, status_counts
 from feedstar.orchestration.days import (
     LoadRefused, day_to_load, refuse_day_before_data, refuse_unfinished_day,
@@ -114,6 +115,26 @@ def test_dbt_command_takes_the_window_of_a_load_plan(tmp_path):
     window = {"start_date": "2025-03-08", "end_date": "2025-03-09", "lookback_days": 0}
     argv = command.argv(dt.date(2025, 3, 9), window)
     assert json.loads(argv[argv.index("--vars") + 1]) == window
+
+
+@pytest.mark.parametrize("project_vars, expected", [
+    ("vars:\n  lookback_days: 5\n", 5),
+    ("vars:\n  lookback_days: 0\n", 0),
+    ("vars:\n  start_date: null\n", 3),  # unset: the macros' default
+    ("", 3),
+])
+def test_the_lookback_comes_from_the_project(tmp_path, monkeypatch, project_vars, expected):
+    (tmp_path / "dbt_project.yml").write_text("name: p\nversion: '1'\n" + project_vars)
+    monkeypatch.setenv("FEEDSTAR_DBT_PROJECT_DIR", str(tmp_path))
+    assert project_lookback_days() == expected
+
+
+@pytest.mark.parametrize("bad", ["-1", "three", "true", "2.5"])
+def test_a_bad_lookback_in_the_project_is_refused_by_name(tmp_path, monkeypatch, bad):
+    (tmp_path / "dbt_project.yml").write_text(f"name: p\nvars:\n  lookback_days: {bad}\n")
+    monkeypatch.setenv("FEEDSTAR_DBT_PROJECT_DIR", str(tmp_path))
+    with pytest.raises(LoadRefused, match="vars.lookback_days = .* is not a whole number of days >= 0"):
+        project_lookback_days()
 
 
 def write_run_results(path, results):

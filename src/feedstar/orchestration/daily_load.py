@@ -28,13 +28,14 @@ from feedstar.orchestration.connection import connection_from_airflow
 from feedstar.orchestration.dbt_build import (
     DbtCommand, built_tables, execution_seconds, kind_counts, run_dbt_build,
 )
-from feedstar.orchestration.days import day_to_load, refuse_unfinished_day
+from feedstar.orchestration.days import LoadRefused, day_to_load, refuse_unfinished_day
 from feedstar.orchestration.freshness import is_backfill, judge, run_freshness
 from feedstar.orchestration.load_plan import plan_load
 from feedstar.orchestration.summary import format_summary, rows_per_table
 from feedstar.settings import dbt_executable, dbt_profiles_dir, dbt_project_dir, dbt_target_path, setting
 
 log = logging.getLogger("feedstar.orchestration")
+DEFAULT_LOOKBACK_DAYS = 3  # macros/load_window.sql's default
 
 
 def check_source_freshness(day: dt.date, today: dt.date | None = None) -> dict:
@@ -93,9 +94,16 @@ def build_day(day: str, previous_plan: dict | None = None) -> dict:
 
 
 def project_lookback_days() -> int:
-    """The project's lookback_days (dbt_project.yml vars), the days a load may rebuild."""
-    with open(os.path.join(dbt_project_dir(), "dbt_project.yml")) as handle:
-        return int(yaml.safe_load(handle)["vars"]["lookback_days"])
+    """The project's lookback_days (dbt_project.yml vars), the days a load may rebuild; 3, the
+    load-window macros' default, when the project does not set it."""
+    path = os.path.join(dbt_project_dir(), "dbt_project.yml")
+    with open(path) as handle:
+        value = ((yaml.safe_load(handle) or {}).get("vars") or {}).get("lookback_days")
+    if value is None:
+        return DEFAULT_LOOKBACK_DAYS
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise LoadRefused(f"{path}: vars.lookback_days = {value!r} is not a whole number of days >= 0")
+    return value
 
 
 def summarize_day(day: str) -> dict:
