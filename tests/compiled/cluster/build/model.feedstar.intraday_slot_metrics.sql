@@ -102,7 +102,7 @@ grid as (
         slot_values[indexOf(slot_starts, slot_start)] as slot_value
     from per_slice
     array join range(96) as slot
-    where toDateTime(date) + toIntervalMinute(15 * slot) <= newest
+    where slot_start <= newest
 )
 select
     date,
@@ -218,7 +218,7 @@ grid as (
         slot_values[indexOf(slot_starts, slot_start)] as slot_value
     from per_slice
     array join range(96) as slot
-    where toDateTime(date) + toIntervalMinute(15 * slot) <= newest
+    where slot_start <= newest
 )
 select
     date,
