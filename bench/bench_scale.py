@@ -33,7 +33,9 @@ Targets (printed with the figures):
   - one day's ClickHouse time <= 5% of the full build's ClickHouse time (day60);
   - one day's ClickHouse time with 365 days of history <= 1.2x the same with 30 days (year/day30);
   - full build >= 1M raw events/s at scale 1 (year), and at scale 5 not lower (scale5, against
-    day60 and against year);
+    day60 and against year).  With day60, year and scale5 it also prints a full build's fixed
+    part (wall time that does not grow with the events), fitted from the two scale-1 builds, and
+    scale 5's throughput net of it: the year spreads that part over six times the events;
   - the full build completes with the endpoint's peak RSS <= 6 GiB (year, scale5);
   - the dashboard's panel reads after the day: median <= 50 ms, p95 <= 150 ms (year).
 
@@ -290,6 +292,7 @@ def one_data_set(name: str, args) -> dict:
             figures["full_cpu"] = cpu_seconds(process.pid) - cpu
             figures["full_clickhouse"] = full.clickhouse
             figures["events_per_second"] = events / full.wall
+            figures["events"], figures["full_wall"] = events, full.wall
             figures["peak_rss"] = peak_rss(process.pid)
             print(f"  full dbt build: {full.wall:.0f} s wall, ClickHouse {full.clickhouse:.0f} s "
                   f"(endpoint CPU {figures['full_cpu']:.0f} s), "
@@ -373,6 +376,24 @@ def main(argv=None) -> None:
         if baseline in results and "scale5" in results:
             ratio = results["scale5"]["events_per_second"] / results[baseline]["events_per_second"]
             print(f"  scale 5 throughput / {label}: {ratio:.2f}x (target: not lower, >= 1)")
+    if {"day60", "year", "scale5"} <= results.keys():
+        print("  " + fixed_and_marginal(results))
+
+
+def fixed_and_marginal(results: dict) -> str:
+    """Why scale 5 can read lower against the year than against the same 60 days: a full
+    build's wall time is a part that does not grow with the history (dbt's parse, unit tests,
+    small models and their tests, the 15-minute models' fixed 37 days) plus a cost per event.
+    The two scale-1 builds (60 and 365 days) fit both; scale 5's throughput net of the same
+    fixed part is then compared with scale 1's throughput at the margin.  Conservative for
+    scale 5: its 37 days of 15-minute metrics hold five times the events of scale 1's."""
+    short, year, scale5 = results["day60"], results["year"], results["scale5"]
+    per_event = (year["full_wall"] - short["full_wall"]) / (year["events"] - short["events"])
+    fixed = short["full_wall"] - short["events"] * per_event
+    net = scale5["events"] / (scale5["full_wall"] - fixed)
+    return (f"a full build's fixed part, fitted from the two scale-1 builds: {fixed:.0f} s, then "
+            f"{1 / per_event:,.0f} raw events/s at scale 1; scale 5 net of that fixed part: {net:,.0f} "
+            f"raw events/s, {net * per_event:.2f}x scale 1's at the margin")
 
 
 if __name__ == "__main__":
