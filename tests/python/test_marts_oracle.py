@@ -79,6 +79,27 @@ def test_new_users_and_new_users_7_days_ago(warehouse):
     assert marts == expected
 
 
+@pytest.mark.parametrize("service,mart,column", [
+    ("feed", "agg_feed_daily_activity", "feed_new_users_7_days_ago"),
+    ("messenger", "agg_messenger_daily_activity", "new_messenger_users_7_days_ago"),
+])
+def test_feed_and_messenger_new_users_7_days_ago(warehouse, service, mart, column):
+    """Users active in the service seven days before the row's date, whose first day in the
+    app was that day (the marts' lifetime is global: dim_users.first_active_date)."""
+    raw = warehouse["raw"]
+    rows = query(warehouse, f"select date, sum({column}) from analytics.{mart} group by date")
+    marts = {day: count for day, count in rows if count}
+    expected = {}
+    for day in raw.dates():
+        week_ago = day - dt.timedelta(days=7)
+        count = sum(1 for user, days in raw.days[service].items()
+                    if week_ago in days and raw.first["app"][user] == week_ago)
+        if count:
+            expected[day] = count
+    assert expected, "no new user a week before any loaded day"
+    assert marts == expected
+
+
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("cohort_period,cohort_days", [("day", 1), ("week", 7)])
 def test_retention_on_days_1_7_30(warehouse, service, cohort_period, cohort_days):

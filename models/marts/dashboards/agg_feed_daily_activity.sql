@@ -20,7 +20,9 @@ shifted as (
         activity.posts,
         activity.avg_view_to_like_seconds,
         {{ marts_daily_activity_slices('activity.') }},
-        arrayJoin([0, 7]) as shift_days,
+        -- copied to seven days later only where it counts there (a new user's first day):
+        -- another copy would count nothing, and copying every user-day doubled the rows
+        arrayJoin(if(activity.date = activity.first_active_date, [0, 7], [0])) as shift_days,
         activity.date + shift_days as report_date
     from activity
 ),

@@ -51,7 +51,11 @@ shifted as (
         activity.messages_received,
         activity.avg_time_between_messages_sent,
         activity.gender, activity.age, activity.source, activity.os, activity.city, activity.country,
-        arrayJoin([0, 7]) as shift_days,
+        -- copied to seven days later only where it counts there (a new user's first day, if they sent):
+        -- another copy would count nothing, and copying every user-day doubled the rows
+        arrayJoin(if(
+            activity.is_messenger_active and activity.date = activity.first_active_date, [0, 7], [0]
+        )) as shift_days,
         activity.date + shift_days as report_date
     from activity
 ),

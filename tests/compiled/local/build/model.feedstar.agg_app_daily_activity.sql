@@ -40,7 +40,8 @@ with activity as (
     where (date between toMonday(toDate('2025-03-01' /*feedstar:window_start*/) - 13)
             and toMonday(toDate('2025-03-02' /*feedstar:window_end*/) + 7) + 6)
 ),
--- Each user-day row is reported on its own date (shift 0) and seven days later (shift 7).
+-- Each user-day row is reported on its own date (shift 0); a new user's first day also
+-- seven days later (shift 7), for new_users_7_days_ago.
 shifted as (
     select
         activity.date as activity_date,
@@ -55,7 +56,13 @@ shifted as (
         activity.posts,
         activity.messages_sent,
         activity.gender, activity.age, activity.source, activity.os, activity.city, activity.country,
-        arrayJoin([0, 7]) as shift_days,
+        -- copied to seven days later only where it counts there (a new user's first day):
+        -- another copy would count nothing, and copying every user-day doubled the rows
+        arrayJoin(if(
+            (activity.is_feed_active or activity.is_messenger_active)
+            and activity.date = activity.first_active_date,
+            [0, 7], [0]
+        )) as shift_days,
         activity.date + shift_days as report_date
     from activity
 ),
