@@ -2,41 +2,26 @@
 -- macros/source_rules.sql dropped (rule_action = 'dropped') or kept with a fix
 -- ('kept').  Reads the whole source, so it is a view: nothing is stored twice (but the
 -- exact duplicates of the loaded days, counted by stg_source_duplicates).
-with feed as (
-    select
-        *,
-        {{ first_problem(feed_action_rules()) }} as problem
-    from {{ source('product', 'feed_actions') }}
-),
-
-messages as (
-    select
-        *,
-        {{ first_problem(message_action_rules()) }} as problem
-    from {{ source('product', 'message_actions') }}
-),
-
-feed_invalid as (
-    select
-        'feed_actions' as source_table,
-        toDate(time) as event_date,
-        problem as reason,
-        count() as source_rows
-    from feed
-    where problem != ''
-    group by event_date, problem
-),
-
-message_invalid as (
-    select
-        'message_actions' as source_table,
-        toDate(time) as event_date,
-        problem as reason,
-        count() as source_rows
-    from messages
-    where problem != ''
-    group by event_date, problem
-),
+-- Each source is read once: its rows that break a rule (reason = the first broken rule) and
+-- its loadable rows without a city (reason 'empty_city'), counted per day and reason.
+with
+{%- for table, rules in [('feed_actions', feed_action_rules()), ('message_actions', message_action_rules())] %}
+    {{ table }}_reasons as (
+        select
+            '{{ table }}' as source_table,
+            toDate(time) as event_date,
+            if(problem != '', problem, 'empty_city') as reason,
+            count() as source_rows
+        from (
+            select
+                *,
+                {{ first_problem(rules) }} as problem
+            from {{ source('product', table) }}
+        )
+        where problem != '' or city = ''
+        group by event_date, reason
+    ),
+{% endfor %}
 
 -- extra copies of an exact duplicate among valid rows (kept, see staging.yml), per loaded
 -- day: counted once per load in stg_source_duplicates (a distinct count of every event)
@@ -49,38 +34,12 @@ duplicates as (
     from {{ ref('stg_source_duplicates') }}
 ),
 
-feed_empty_city as (
-    select
-        'feed_actions' as source_table,
-        toDate(time) as event_date,
-        'empty_city' as reason,
-        count() as source_rows
-    from feed
-    where problem = '' and city = ''
-    group by event_date
-),
-
-message_empty_city as (
-    select
-        'message_actions' as source_table,
-        toDate(time) as event_date,
-        'empty_city' as reason,
-        count() as source_rows
-    from messages
-    where problem = '' and city = ''
-    group by event_date
-),
-
 all_reasons as (
-    select * from feed_invalid
+    select * from feed_actions_reasons
     union all
-    select * from message_invalid
+    select * from message_actions_reasons
     union all
     select * from duplicates
-    union all
-    select * from feed_empty_city
-    union all
-    select * from message_empty_city
 ),
 
 final as (

@@ -4,10 +4,19 @@ create or replace view `analytics`.`stg_source_quality`
 -- macros/source_rules.sql dropped (rule_action = 'dropped') or kept with a fix
 -- ('kept').  Reads the whole source, so it is a view: nothing is stored twice (but the
 -- exact duplicates of the loaded days, counted by stg_source_duplicates).
-with feed as (
-    select
-        *,
-        multiIf(
+-- Each source is read once: its rows that break a rule (reason = the first broken rule) and
+-- its loadable rows without a city (reason 'empty_city'), counted per day and reason.
+with
+    feed_actions_reasons as (
+        select
+            'feed_actions' as source_table,
+            toDate(time) as event_date,
+            if(problem != '', problem, 'empty_city') as reason,
+            count() as source_rows
+        from (
+            select
+                *,
+                multiIf(
         user_id is null or user_id = 0, 'missing_user_id',
         post_id is null or post_id = 0, 'missing_post_id',
         action not in ('view', 'like'), 'unknown_action',
@@ -15,40 +24,32 @@ with feed as (
         toDate(time) > toDate('2149-06-06'), 'future',
         ''
     ) as problem
-    from `product`.`feed_actions`
-),
-messages as (
-    select
-        *,
-        multiIf(
+            from `product`.`feed_actions`
+        )
+        where problem != '' or city = ''
+        group by event_date, reason
+    ),
+    message_actions_reasons as (
+        select
+            'message_actions' as source_table,
+            toDate(time) as event_date,
+            if(problem != '', problem, 'empty_city') as reason,
+            count() as source_rows
+        from (
+            select
+                *,
+                multiIf(
         user_id is null or user_id = 0, 'missing_user_id',
         receiver_id is null or receiver_id = 0, 'missing_receiver_id',
         toDate(time) < toDate('2020-01-01'), 'before_launch',
         toDate(time) > toDate('2149-06-06'), 'future',
         ''
     ) as problem
-    from `product`.`message_actions`
-),
-feed_invalid as (
-    select
-        'feed_actions' as source_table,
-        toDate(time) as event_date,
-        problem as reason,
-        count() as source_rows
-    from feed
-    where problem != ''
-    group by event_date, problem
-),
-message_invalid as (
-    select
-        'message_actions' as source_table,
-        toDate(time) as event_date,
-        problem as reason,
-        count() as source_rows
-    from messages
-    where problem != ''
-    group by event_date, problem
-),
+            from `product`.`message_actions`
+        )
+        where problem != '' or city = ''
+        group by event_date, reason
+    ),
 -- extra copies of an exact duplicate among valid rows (kept, see staging.yml), per loaded
 -- day: counted once per load in stg_source_duplicates (a distinct count of every event)
 duplicates as (
@@ -59,36 +60,12 @@ duplicates as (
         duplicate_rows as source_rows
     from `analytics`.`stg_source_duplicates`
 ),
-feed_empty_city as (
-    select
-        'feed_actions' as source_table,
-        toDate(time) as event_date,
-        'empty_city' as reason,
-        count() as source_rows
-    from feed
-    where problem = '' and city = ''
-    group by event_date
-),
-message_empty_city as (
-    select
-        'message_actions' as source_table,
-        toDate(time) as event_date,
-        'empty_city' as reason,
-        count() as source_rows
-    from messages
-    where problem = '' and city = ''
-    group by event_date
-),
 all_reasons as (
-    select * from feed_invalid
+    select * from feed_actions_reasons
     union all
-    select * from message_invalid
+    select * from message_actions_reasons
     union all
     select * from duplicates
-    union all
-    select * from feed_empty_city
-    union all
-    select * from message_empty_city
 ),
 final as (
     select
