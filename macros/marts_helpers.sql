@@ -105,6 +105,16 @@
 {%- endmacro %}
 
 
+{% macro marts_shift_days(counts_a_week_later) -%}
+    {#- The days after its own date that a user-day row of the agg_*_daily_activity marts is
+        reported on, as an arrayJoin: 0 (its own date), and also 7 when the row counts in a
+        *_7_days_ago column (a new user's first day, `counts_a_week_later`).  The shifted
+        copies count nothing else, so only those rows are copied: copying every user-day
+        doubled the rows to group.  A NULL condition (a receive-only row) copies nothing. -#}
+    arrayJoin(if({{ counts_a_week_later }}, [0, 7], [0]))
+{%- endmacro %}
+
+
 {% macro marts_daily_activity_slices(prefix='') -%}
     {#- The user attributes the agg_*_daily_activity marts are sliced by (their grain is
         (date, these columns)), as a column list; `prefix` qualifies each one. -#}

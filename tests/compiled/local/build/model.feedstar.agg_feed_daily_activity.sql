@@ -45,8 +45,6 @@ shifted as (
         activity.posts,
         activity.avg_view_to_like_seconds,
         activity.gender, activity.age, activity.source, activity.os, activity.city, activity.country,
-        -- copied to seven days later only where it counts there (a new user's first day):
-        -- another copy would count nothing, and copying every user-day doubled the rows
         arrayJoin(if(activity.date = activity.first_active_date, [0, 7], [0])) as shift_days,
         activity.date + shift_days as report_date
     from activity
@@ -58,7 +56,7 @@ final as (
         countIf(shift_days = 0) as feed_users,
         countIf(shift_days = 0 and activity_date = first_active_date) as feed_new_users_lifetime_0,
         countIf(shift_days = 0 and activity_date - first_active_date = 7) as feed_users_lifetime_7d,
-        countIf(shift_days = 7 and activity_date = first_active_date) as feed_new_users_7_days_ago,
+        countIf(shift_days = 7) as feed_new_users_7_days_ago,
         sumIf(views, shift_days = 0) as views,
         sumIf(likes, shift_days = 0) as likes,
         sumIf(posts, shift_days = 0) as posts,

@@ -50,11 +50,8 @@ shifted as (
         activity.messages_received,
         activity.avg_time_between_messages_sent,
         activity.gender, activity.age, activity.source, activity.os, activity.city, activity.country,
-        -- copied to seven days later only where it counts there (a new user's first day, if they sent):
-        -- another copy would count nothing, and copying every user-day doubled the rows
-        arrayJoin(if(
-            activity.is_messenger_active and activity.date = activity.first_active_date, [0, 7], [0]
-        )) as shift_days,
+        arrayJoin(if(activity.is_messenger_active and activity.date = activity.first_active_date, [0, 7], [0]))
+            as shift_days,
         activity.date + shift_days as report_date
     from activity
 ),
@@ -67,7 +64,7 @@ final as (
         countIf(shift_days = 0 and is_receiver and not is_active) as receive_only_users,
         countIf(shift_days = 0 and is_sender and activity_date = first_active_date) as new_users_lifetime_0,
         countIf(shift_days = 0 and is_sender and activity_date - first_active_date = 7) as users_lifetime_7d,
-        countIf(shift_days = 7 and is_sender and activity_date = first_active_date) as new_messenger_users_7_days_ago,
+        countIf(shift_days = 7) as new_messenger_users_7_days_ago,
         sumIf(messages_sent, shift_days = 0) as messages_sent,
         sumIf(messages_received, shift_days = 0) as messages_received,
         avgOrNullIf(avg_time_between_messages_sent, shift_days = 0) as avg_time_between_messages_sent
