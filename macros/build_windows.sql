@@ -165,8 +165,19 @@
 
 {#- dbt-clickhouse's INSERT of a model's rows (materializations/table.sql), loading a
     tagged model window by window; any other SQL is inserted as dbt-clickhouse does. -#}
-{% macro clickhouse__insert_into(target_relation, sql, has_contract, use_columns_from_sql=False) %}
-  {%- if use_columns_from_sql -%}
+{% macro clickhouse__insert_into(target_relation, sql, has_contract, use_columns_from_sql=False,
+                                   created_from_sql=False) %}
+  {#- created_from_sql: the table was just created from `sql` (macros/insert_overwrite.sql), so
+      its columns are the contract's, or else the SQL's own in their order: no lookup -#}
+  {%- if created_from_sql and has_contract -%}
+    {%- set ns = namespace(quoted=[]) -%}
+    {%- for column in model['columns'].values() -%}
+      {%- set ns.quoted = ns.quoted + [adapter.quote(column['name'])] -%}
+    {%- endfor -%}
+    {%- set dest_cols_csv = ns.quoted | join(', ') -%}
+  {%- elif created_from_sql -%}
+    {%- set dest_cols_csv = none -%}
+  {%- elif use_columns_from_sql -%}
     {%- set ns = namespace(quoted=[]) -%}
     {%- for col in clickhouse__get_columns_in_query(sql) -%}
       {%- set ns.quoted = ns.quoted + [adapter.quote(col)] -%}
@@ -183,14 +194,13 @@
   {%- for window in windows -%}
     {%- set window_select = sql if window is none else window_sql(sql, window) -%}
     {%- set statement_sql -%}
-  insert into {{ target_relation }}
-        ({{ dest_cols_csv }})
-  {%- if has_contract -%}
+  insert into {{ target_relation }} {{ '(' ~ dest_cols_csv ~ ')' if dest_cols_csv is not none }}
+  {%- if has_contract %}
           SELECT {{ dest_cols_csv }}
           FROM (
             {{ window_select }}
             )
-  {%- else -%}
+  {%- else %}
       {{ window_select }}
   {%- endif -%}
   {{ adapter.get_model_query_settings(model) }}

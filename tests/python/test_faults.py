@@ -78,11 +78,12 @@ def test_daily_load_dbt_killed_between_dim_users_insert_and_its_exchange(harness
 
 def test_daily_load_dbt_killed_between_a_partition_swap_and_the_new_data_drop(harness):
     # After the swap: `fact_daily_feed__dbt_new_data_<invocation id>` holds the day's rows and
-    # is dropped next.  The re-run has another invocation id; its on-run-start drops the table
-    # (macros/scratch_tables.sql), which dbt-clickhouse itself never would.  (The endpoint
-    # killed at the swap leaves the same state, and an endpoint to restart: the bench's
-    # matrix, and test_faults_endpoint.py for the restart itself.)
-    moment = Moment(-1, "before", match="drop table if exists `analytics`.`fact_daily_feed__dbt_distributed_new_data`")
+    # is dropped next (the load's only drop of it: macros/insert_overwrite.sql).  The re-run
+    # has another invocation id; its on-run-start drops the table (macros/scratch_tables.sql),
+    # which dbt-clickhouse itself never would.  (The endpoint killed at the swap leaves the
+    # same state, and an endpoint to restart: the bench's matrix, and test_faults_endpoint.py
+    # for the restart itself.)
+    moment = Moment(-1, "before", match="drop table if exists `analytics`.`fact_daily_feed__dbt_new_data_")
     assert_recovered(harness.cycle(JOBS["daily load"], "client", moment))
 
 

@@ -18,8 +18,8 @@ create table `analytics`.`agg_active_users`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_active_users`
-        ("date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness")SELECT "date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness"
+insert into `analytics`.`agg_active_users` ("date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness")
+          SELECT "date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness"
           FROM (
 -- DAU, WAU (7 days) and MAU (30 days) as exact distinct counts of users over each window,
 -- merged from the daily user sets of int_active_user_states (no user-days are read).

@@ -17,8 +17,8 @@ create table `analytics`.`agg_experiment_daily`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_experiment_daily`
-        ("date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean")SELECT "date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean"
+insert into `analytics`.`agg_experiment_daily` ("date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean")
+          SELECT "date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean"
           FROM (
 -- A/B readout per exp_group per day (feed users). Day D depends on day D only.
 -- Over a date range, read agg_experiment_users_daily: users over a range are distinct

@@ -16,8 +16,8 @@ create table `analytics`.`agg_experiment_users_daily`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_experiment_users_daily`
-        ("date", "user_id", "exp_group", "views", "likes", "bucket")SELECT "date", "user_id", "exp_group", "views", "likes", "bucket"
+insert into `analytics`.`agg_experiment_users_daily` ("date", "user_id", "exp_group", "views", "likes", "bucket")
+          SELECT "date", "user_id", "exp_group", "views", "likes", "bucket"
           FROM (
 -- Per-user rows for A/B tests over any date range: sum views and likes per (exp_group,
 -- user_id) for a t-test or Mann-Whitney on per-user CTR, or per (exp_group, bucket) for

@@ -25,8 +25,8 @@ create table `analytics`.`agg_feed_daily_activity`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_feed_daily_activity`
-        ("date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds")SELECT "date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds"
+insert into `analytics`.`agg_feed_daily_activity` ("date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds")
+          SELECT "date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds"
           FROM (
 -- A row of day D counts D's feed users, plus the users who were new on D - 7
 -- (feed_new_users_7_days_ago): a load of [start, end] rebuilds [start, end + 7].

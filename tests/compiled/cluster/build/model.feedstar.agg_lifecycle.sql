@@ -18,8 +18,8 @@ create table `analytics`.`agg_lifecycle`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_lifecycle`
-        ("service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users")SELECT "service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users"
+insert into `analytics`.`agg_lifecycle` ("service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users")
+          SELECT "service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users"
           FROM (
 -- PostHog's lifecycle, per service, per day and per Monday-based week. For a user active
 -- in period P: new (P holds their first day in the service), returning (also active in

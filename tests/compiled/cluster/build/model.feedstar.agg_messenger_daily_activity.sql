@@ -26,8 +26,8 @@ create table `analytics`.`agg_messenger_daily_activity`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_messenger_daily_activity`
-        ("date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent")SELECT "date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent"
+insert into `analytics`.`agg_messenger_daily_activity` ("date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent")
+          SELECT "date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent"
           FROM (
 -- A row of day D counts D's senders and receivers, plus the senders who were new on D - 7
 -- (new_messenger_users_7_days_ago): a load of [start, end] rebuilds [start, end + 7].

@@ -21,8 +21,8 @@ create table `analytics`.`agg_retention`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_retention`
-        ("service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention")SELECT "service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention"
+insert into `analytics`.`agg_retention` ("service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention")
+          SELECT "service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention"
           FROM (
 -- Retention of each cohort (users whose first day in the service is the cohort's day, or
 -- falls in its Monday-based week) on each day N = 0..30 of the users' own lifetimes.

@@ -18,8 +18,8 @@ create table `analytics`.`agg_top_posts_daily`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_top_posts_daily`
-        ("date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr")SELECT "date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr"
+insert into `analytics`.`agg_top_posts_daily` ("date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr")
+          SELECT "date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr"
           FROM (
 -- The 20 most viewed posts of each day (ties: more likes first, then the lower post_id,
 -- so the ranking is deterministic). Day D depends on day D only.

@@ -22,8 +22,8 @@ create table `analytics`.`dim_dates`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`dim_dates`
-        ("date", "day_of_week", "day_name", "month", "month_name", "quarter", "year", "is_weekend", "week_number", "iso_year", "day_of_month", "week_start_date", "month_start_date")SELECT "date", "day_of_week", "day_name", "month", "month_name", "quarter", "year", "is_weekend", "week_number", "iso_year", "day_of_month", "week_start_date", "month_start_date"
+insert into `analytics`.`dim_dates` ("date", "day_of_week", "day_name", "month", "month_name", "quarter", "year", "is_weekend", "week_number", "iso_year", "day_of_month", "week_start_date", "month_start_date")
+          SELECT "date", "day_of_week", "day_name", "month", "month_name", "quarter", "year", "is_weekend", "week_number", "iso_year", "day_of_month", "week_start_date", "month_start_date"
           FROM (
 -- One row per day from the first to the last day with any loaded event (derived from the
 -- data, so it grows with every load; no fixed 730 days).  Days without events inside that

@@ -12,8 +12,8 @@ create table `analytics`.`dim_slice_labels`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`dim_slice_labels`
-        ("attribute", "value", "label")SELECT "attribute", "value", "label"
+insert into `analytics`.`dim_slice_labels` ("attribute", "value", "label")
+          SELECT "attribute", "value", "label"
           FROM (
 -- The labels of the slice attributes' raw values whose label is not their own text, from the
 -- macros the breakdown marts use: NULL and '' of the string attributes and NULL of exp_group

@@ -137,8 +137,8 @@ create or replace table `analytics`.`fact_daily_feed`
     ON CLUSTER "feedstar"  as `analytics`.`fact_daily_feed_local`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_feed_local', cityHash64(user_id))
 ;
-insert into `analytics`.`fact_daily_feed`
-        ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+insert into `analytics`.`fact_daily_feed` ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+          SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
           FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`

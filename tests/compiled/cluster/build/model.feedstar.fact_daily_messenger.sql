@@ -103,8 +103,8 @@ create or replace table `analytics`.`fact_daily_messenger`
     ON CLUSTER "feedstar"  as `analytics`.`fact_daily_messenger_local`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_messenger_local', cityHash64(user_id))
 ;
-insert into `analytics`.`fact_daily_messenger`
-        ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
+insert into `analytics`.`fact_daily_messenger` ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")
+          SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
           FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`

@@ -109,8 +109,8 @@ create or replace table `analytics`.`fact_daily_posts`
     ON CLUSTER "feedstar"  as `analytics`.`fact_daily_posts_local`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_posts_local', cityHash64(post_id))
 ;
-insert into `analytics`.`fact_daily_posts`
-        ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+insert into `analytics`.`fact_daily_posts` ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+          SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
           FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`

@@ -56,8 +56,8 @@ create or replace table `analytics`.`fact_user_connections`
     ON CLUSTER "feedstar"  as `analytics`.`fact_user_connections_local`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_user_connections_local', cityHash64(sender_id))
 ;
-insert into `analytics`.`fact_user_connections`
-        ("date", "sender_id", "receiver_id", "messages_count")SELECT "date", "sender_id", "receiver_id", "messages_count"
+insert into `analytics`.`fact_user_connections` ("date", "sender_id", "receiver_id", "messages_count")
+          SELECT "date", "sender_id", "receiver_id", "messages_count"
           FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`

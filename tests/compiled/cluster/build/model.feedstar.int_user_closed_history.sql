@@ -90,8 +90,8 @@ create or replace table `analytics`.`int_user_closed_history`
     ON CLUSTER "feedstar"  as `analytics`.`int_user_closed_history_local`
     ENGINE = Distributed('feedstar', 'analytics', 'int_user_closed_history_local', cityHash64(user_id))
 ;
-insert into `analytics`.`int_user_closed_history`
-        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
+insert into `analytics`.`int_user_closed_history` ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")
+          SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
           FROM (
 -- One row per user seen before cutoff_month: merge_user_rows over the user's months of
 -- int_user_monthly_attributes before it, the months no daily load rewrites any more.

@@ -170,8 +170,8 @@ create or replace table `analytics`.`int_user_daily_attributes`
     ON CLUSTER "feedstar"  as `analytics`.`int_user_daily_attributes_local`
     ENGINE = Distributed('feedstar', 'analytics', 'int_user_daily_attributes_local', cityHash64(user_id))
 ;
-insert into `analytics`.`int_user_daily_attributes`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city"
+insert into `analytics`.`int_user_daily_attributes` ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")
+          SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city"
           FROM (
 -- One row per (date, user) seen that day in any role: the roles, the day's latest
 -- attributes and last event times.  dim_users is rebuilt from this small table, so it is

@@ -1,7 +1,3 @@
-drop table if exists `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
-    ON CLUSTER "feedstar"
-    SYNC
-;
 create table `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"
   (
@@ -35,8 +31,8 @@ create table `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
-        ("date", "gender", "age", "source", "os", "city", "country", "total_users", "feed_only_users", "messenger_only_users", "both_services_users", "feed_users", "messenger_users", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_users_7_days_ago", "views", "likes", "posts", "messages_sent")SELECT "date", "gender", "age", "source", "os", "city", "country", "total_users", "feed_only_users", "messenger_only_users", "both_services_users", "feed_users", "messenger_users", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_users_7_days_ago", "views", "likes", "posts", "messages_sent"
+insert into `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>` ("date", "gender", "age", "source", "os", "city", "country", "total_users", "feed_only_users", "messenger_only_users", "both_services_users", "feed_users", "messenger_users", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_users_7_days_ago", "views", "likes", "posts", "messages_sent")
+          SELECT "date", "gender", "age", "source", "os", "city", "country", "total_users", "feed_only_users", "messenger_only_users", "both_services_users", "feed_users", "messenger_users", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_users_7_days_ago", "views", "likes", "posts", "messages_sent"
           FROM (
 -- A row of day D counts D's users, plus the users who were new on D - 7 (the
 -- new_users_7_days_ago column): a load of [start, end] rebuilds [start, end + 7].
@@ -98,13 +94,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_app_daily_activity`
-                replace partition id '20250224'
-                from `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_app_daily_activity__dbt_distributed_new_data`
-    ON CLUSTER "feedstar"
-    SYNC
+            replace partition id '20250224' from `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_app_daily_activity__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"

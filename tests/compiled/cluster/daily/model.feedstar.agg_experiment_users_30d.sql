@@ -1,7 +1,3 @@
-drop table if exists `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
-    ON CLUSTER "feedstar"
-    SYNC
-;
 create table `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"
   (
@@ -19,8 +15,8 @@ create table `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
-        ("end_date", "exp_group", "user_id", "views", "likes")SELECT "end_date", "exp_group", "user_id", "views", "likes"
+insert into `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>` ("end_date", "exp_group", "user_id", "views", "likes")
+          SELECT "end_date", "exp_group", "user_id", "views", "likes"
           FROM (
 -- Per-user totals over the W days ending on each loaded day, W = the var
 -- experiment_window_days (dbt_project.yml): the A/B tiles' default range (the last W days) becomes one
@@ -67,13 +63,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_experiment_users_30d`
-                replace partition id '20250224'
-                from `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_experiment_users_30d__dbt_distributed_new_data`
-    ON CLUSTER "feedstar"
-    SYNC
+            replace partition id '20250224' from `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_experiment_users_30d__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"

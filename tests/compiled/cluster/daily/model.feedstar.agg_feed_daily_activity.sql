@@ -1,7 +1,3 @@
-drop table if exists `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
-    ON CLUSTER "feedstar"
-    SYNC
-;
 create table `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"
   (
@@ -29,8 +25,8 @@ create table `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
-        ("date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds")SELECT "date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds"
+insert into `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>` ("date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds")
+          SELECT "date", "gender", "age", "source", "os", "city", "country", "feed_users", "feed_new_users_lifetime_0", "feed_users_lifetime_7d", "feed_new_users_7_days_ago", "views", "likes", "posts", "avg_view_to_like_seconds"
           FROM (
 -- A row of day D counts D's feed users, plus the users who were new on D - 7
 -- (feed_new_users_7_days_ago): a load of [start, end] rebuilds [start, end + 7].
@@ -81,13 +77,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_feed_daily_activity`
-                replace partition id '20250224'
-                from `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_feed_daily_activity__dbt_distributed_new_data`
-    ON CLUSTER "feedstar"
-    SYNC
+            replace partition id '20250224' from `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_feed_daily_activity__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"

@@ -1,7 +1,3 @@
-drop table if exists `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
-    ON CLUSTER "feedstar"
-    SYNC
-;
 create table `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"
   (
@@ -22,8 +18,8 @@ create table `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
-        ("service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users")SELECT "service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users"
+insert into `analytics`.`agg_lifecycle__dbt_new_data_<invocation>` ("service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users")
+          SELECT "service", "period", "period_start", "active_users", "new_users", "returning_users", "resurrecting_users", "dormant_users"
           FROM (
 -- PostHog's lifecycle, per service, per day and per Monday-based week. For a user active
 -- in period P: new (P holds their first day in the service), returning (also active in
@@ -112,13 +108,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_lifecycle`
-                replace partition id '20250224'
-                from `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_lifecycle__dbt_distributed_new_data`
-    ON CLUSTER "feedstar"
-    SYNC
+            replace partition id '20250224' from `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_lifecycle__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"

@@ -1,7 +1,3 @@
-drop table if exists `analytics`.`agg_retention__dbt_new_data_<invocation>`
-    ON CLUSTER "feedstar"
-    SYNC
-;
 create table `analytics`.`agg_retention__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"
   (
@@ -25,8 +21,8 @@ create table `analytics`.`agg_retention__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_retention__dbt_new_data_<invocation>`
-        ("service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention")SELECT "service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention"
+insert into `analytics`.`agg_retention__dbt_new_data_<invocation>` ("service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention")
+          SELECT "service", "cohort_period", "cohort_start", "breakdown", "breakdown_value", "day_number", "cohort_size", "retained_users", "rolling_retained_users", "retention", "rolling_retention"
           FROM (
 -- Retention of each cohort (users whose first day in the service is the cohort's day, or
 -- falls in its Monday-based week) on each day N = 0..30 of the users' own lifetimes.
@@ -171,13 +167,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_retention`
-                replace partition id '20250224'
-                from `analytics`.`agg_retention__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_retention__dbt_distributed_new_data`
-    ON CLUSTER "feedstar"
-    SYNC
+            replace partition id '20250224' from `analytics`.`agg_retention__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_retention__dbt_new_data_<invocation>`
     ON CLUSTER "feedstar"

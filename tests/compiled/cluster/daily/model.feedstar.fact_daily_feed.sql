@@ -141,8 +141,7 @@ create or replace table `analytics`.`fact_daily_feed__dbt_distributed_new_data`
     ON CLUSTER "feedstar"  as `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_feed__dbt_new_data_<invocation>', cityHash64(user_id))
 ;
-insert into `analytics`.`fact_daily_feed__dbt_distributed_new_data`
-        ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+insert into `analytics`.`fact_daily_feed__dbt_distributed_new_data` ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
 with feed as (
     select * from `analytics`.`stg_feed_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))

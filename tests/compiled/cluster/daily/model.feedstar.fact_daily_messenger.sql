@@ -107,8 +107,7 @@ create or replace table `analytics`.`fact_daily_messenger__dbt_distributed_new_d
     ON CLUSTER "feedstar"  as `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_daily_messenger__dbt_new_data_<invocation>', cityHash64(user_id))
 ;
-insert into `analytics`.`fact_daily_messenger__dbt_distributed_new_data`
-        ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")
+insert into `analytics`.`fact_daily_messenger__dbt_distributed_new_data` ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")
 with messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))

@@ -60,8 +60,7 @@ create or replace table `analytics`.`fact_user_connections__dbt_distributed_new_
     ON CLUSTER "feedstar"  as `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
     ENGINE = Distributed('feedstar', 'analytics', 'fact_user_connections__dbt_new_data_<invocation>', cityHash64(sender_id))
 ;
-insert into `analytics`.`fact_user_connections__dbt_distributed_new_data`
-        ("date", "sender_id", "receiver_id", "messages_count")
+insert into `analytics`.`fact_user_connections__dbt_distributed_new_data` ("date", "sender_id", "receiver_id", "messages_count")
 with messages as (
     select * from `analytics`.`stg_message_actions`
     where (event_date between toDate('2025-03-01' /*feedstar:window_start*/) and toDate('2025-03-02' /*feedstar:window_end*/))

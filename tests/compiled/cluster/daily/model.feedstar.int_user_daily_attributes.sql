@@ -174,8 +174,7 @@ create or replace table `analytics`.`int_user_daily_attributes__dbt_distributed_
     ON CLUSTER "feedstar"  as `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
     ENGINE = Distributed('feedstar', 'analytics', 'int_user_daily_attributes__dbt_new_data_<invocation>', cityHash64(user_id))
 ;
-insert into `analytics`.`int_user_daily_attributes__dbt_distributed_new_data`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")
+insert into `analytics`.`int_user_daily_attributes__dbt_distributed_new_data` ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")
 -- One row per (date, user) seen that day in any role: the roles, the day's latest
 -- attributes and last event times.  dim_users is rebuilt from this small table, so it is
 -- the same whatever order the days were loaded in.

@@ -108,8 +108,7 @@ create or replace table `analytics`.`int_user_monthly_attributes__dbt_distribute
     ON CLUSTER "feedstar"  as `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
     ENGINE = Distributed('feedstar', 'analytics', 'int_user_monthly_attributes__dbt_new_data_<invocation>', cityHash64(user_id))
 ;
-insert into `analytics`.`int_user_monthly_attributes__dbt_distributed_new_data`
-        ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")
+insert into `analytics`.`int_user_monthly_attributes__dbt_distributed_new_data` ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")
 -- One row per (month, user) seen that month: the user's dim_users row as that month's days
 -- give it.  int_user_closed_history merges a user's closed months, dim_users that rollup with
 -- the open months, so dim_users' daily cost follows the users, not the months of history.

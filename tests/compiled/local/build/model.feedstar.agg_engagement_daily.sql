@@ -24,8 +24,8 @@ create table `analytics`.`agg_engagement_daily`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_engagement_daily`
-        ("date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections")SELECT "date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections"
+insert into `analytics`.`agg_engagement_daily` ("date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections")
+          SELECT "date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections"
           FROM (
 -- Per-day engagement. Every number of day D comes from day D alone, so a load of
 -- [start, end] rebuilds exactly those days.

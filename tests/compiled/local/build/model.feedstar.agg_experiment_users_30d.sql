@@ -14,8 +14,8 @@ create table `analytics`.`agg_experiment_users_30d`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_experiment_users_30d`
-        ("end_date", "exp_group", "user_id", "views", "likes")SELECT "end_date", "exp_group", "user_id", "views", "likes"
+insert into `analytics`.`agg_experiment_users_30d` ("end_date", "exp_group", "user_id", "views", "likes")
+          SELECT "end_date", "exp_group", "user_id", "views", "likes"
           FROM (
 -- Per-user totals over the W days ending on each loaded day, W = the var
 -- experiment_window_days (dbt_project.yml): the A/B tiles' default range (the last W days) becomes one

@@ -31,7 +31,6 @@ from ages
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`dim_age_buckets`
-        ("age", "age_bucket")
 -- Every age the sources can hold (age is UInt8) and NULL (a user-day without attributes),
 -- with its bucket from the macro marts_age_bucket, the one definition of the buckets.  The
 -- dashboard reads the buckets of the slice marts' raw `age` from here, so it shows the

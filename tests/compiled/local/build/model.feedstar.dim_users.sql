@@ -24,8 +24,8 @@ create table `analytics`.`dim_users`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`dim_users`
-        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_active_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "version")SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_active_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "version"
+insert into `analytics`.`dim_users` ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_active_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "version")
+          SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_active_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "version"
           FROM (
 -- One row per user ever seen (any role, receiving included).
 with user_rows as (

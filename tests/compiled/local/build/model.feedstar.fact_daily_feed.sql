@@ -21,8 +21,8 @@ create table `analytics`.`fact_daily_feed`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_daily_feed`
-        ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+insert into `analytics`.`fact_daily_feed` ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+          SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
           FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`

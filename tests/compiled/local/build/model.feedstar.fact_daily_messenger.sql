@@ -21,8 +21,8 @@ create table `analytics`.`fact_daily_messenger`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_daily_messenger`
-        ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
+insert into `analytics`.`fact_daily_messenger` ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")
+          SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
           FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`

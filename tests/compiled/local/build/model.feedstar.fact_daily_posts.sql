@@ -20,8 +20,8 @@ create table `analytics`.`fact_daily_posts`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_daily_posts`
-        ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+insert into `analytics`.`fact_daily_posts` ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+          SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
           FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`

@@ -13,8 +13,8 @@ create table `analytics`.`fact_user_connections`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_user_connections`
-        ("date", "sender_id", "receiver_id", "messages_count")SELECT "date", "sender_id", "receiver_id", "messages_count"
+insert into `analytics`.`fact_user_connections` ("date", "sender_id", "receiver_id", "messages_count")
+          SELECT "date", "sender_id", "receiver_id", "messages_count"
           FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`

@@ -68,7 +68,6 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`int_active_user_states`
-        ("date", "service", "breakdown", "breakdown_value", "active_users", "new_users")
 -- Each day's active users as exact sets (roaring bitmaps of user_id), per service and per
 -- slice of every breakdown: the partial results agg_active_users, agg_retention and
 -- agg_lifecycle merge over their 7/30-day windows, cohort spans and periods (docs/marts.md,

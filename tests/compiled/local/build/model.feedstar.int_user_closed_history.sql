@@ -24,8 +24,8 @@ create table `analytics`.`int_user_closed_history`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_closed_history`
-        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
+insert into `analytics`.`int_user_closed_history` ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")
+          SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
           FROM (
 -- One row per user seen before cutoff_month: merge_user_rows over the user's months of
 -- int_user_monthly_attributes before it, the months no daily load rewrites any more.

@@ -32,8 +32,8 @@ create table `analytics`.`int_user_daily_activity`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_daily_activity`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket"
+insert into `analytics`.`int_user_daily_activity` ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")
+          SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket"
           FROM (
 -- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
 -- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.

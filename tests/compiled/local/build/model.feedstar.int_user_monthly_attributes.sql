@@ -24,8 +24,8 @@ create table `analytics`.`int_user_monthly_attributes`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_monthly_attributes`
-        ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")SELECT "month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time"
+insert into `analytics`.`int_user_monthly_attributes` ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")
+          SELECT "month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time"
           FROM (
 -- One row per (month, user) seen that month: the user's dim_users row as that month's days
 -- give it.  int_user_closed_history merges a user's closed months, dim_users that rollup with

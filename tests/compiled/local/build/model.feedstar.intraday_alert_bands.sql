@@ -171,7 +171,6 @@ from judged
           )
 ;
 insert into `analytics`.`intraday_alert_bands`
-        ("date", "slot_start", "slot", "metric", "slice", "rule_id", "method", "window", "threshold", "severity", "value", "center", "lower", "upper", "history_points", "status", "is_outside", "direction", "change", "reason")
 -- noqa: disable=AL09,LT02,LT09,LT14,ST05,ST09,RF02,PRS
 -- For every slot, metric value and alert rule (seeds/alert_rules.csv) that applies to its
 -- slice: the expected band from the rule's history, whether the value falls outside it,

@@ -155,7 +155,6 @@ settings force_grouping_standard_compatibility = 1
           )
 ;
 insert into `analytics`.`intraday_slot_metrics`
-        ("date", "slot_start", "slot", "slice_kind", "slice_value", "active_users", "feed_users", "feed_views", "likes", "ctr", "messages", "senders")
 -- noqa: disable=AL09,LT02,LT09,LT14,ST05,ST09,RF02,PRS
 -- 15-minute metrics per service, overall ('all') and per os and source: one row per day,
 -- slot and slice, for every slot from 00:00 to the newest slot with data (a slot without

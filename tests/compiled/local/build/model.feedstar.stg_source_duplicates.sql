@@ -83,7 +83,6 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`stg_source_duplicates`
-        ("source_table", "event_date", "staged_rows", "duplicate_rows")
 -- One row per (source table, day with valid rows): the valid rows, and the extra copies of
 -- exact duplicates among them (rows minus distinct rows; kept, see the staging models).
 -- Exact duplicates share (user, time), which packs exactly into one UInt64 (user id in the

@@ -38,7 +38,6 @@ select * from final
           )
 ;
 insert into `analytics`.`users_snapshot`
-        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "attributes_updated_at", "dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
     select *,
         halfMD5(coalesce(cast(user_id as varchar ), '')
      || '|' || coalesce(cast(attributes_updated_at as varchar ), '')

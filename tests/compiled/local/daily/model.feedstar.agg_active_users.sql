@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`agg_active_users__dbt_new_data_<invocation>`
-;
 create table `analytics`.`agg_active_users__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -19,8 +17,8 @@ create table `analytics`.`agg_active_users__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_active_users__dbt_new_data_<invocation>`
-        ("date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness")SELECT "date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness"
+insert into `analytics`.`agg_active_users__dbt_new_data_<invocation>` ("date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness")
+          SELECT "date", "service", "breakdown", "breakdown_value", "dau", "wau", "mau", "stickiness"
           FROM (
 -- DAU, WAU (7 days) and MAU (30 days) as exact distinct counts of users over each window,
 -- merged from the daily user sets of int_active_user_states (no user-days are read).
@@ -112,11 +110,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_active_users`
-                replace partition id '20250224'
-                from `analytics`.`agg_active_users__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_active_users__dbt_distributed_new_data`
+            replace partition id '20250224' from `analytics`.`agg_active_users__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_active_users__dbt_new_data_<invocation>`
 ;

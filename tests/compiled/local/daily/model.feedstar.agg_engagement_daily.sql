@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
-;
 create table `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -26,8 +24,8 @@ create table `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
-        ("date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections")SELECT "date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections"
+insert into `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>` ("date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections")
+          SELECT "date", "active_users", "feed_users", "senders", "views", "likes", "posts", "messages_sent", "ctr", "views_per_user", "likes_per_user", "posts_per_user", "messages_per_sender", "avg_view_to_like_seconds", "connections"
           FROM (
 -- Per-day engagement. Every number of day D comes from day D alone, so a load of
 -- [start, end] rebuilds exactly those days.
@@ -96,11 +94,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_engagement_daily`
-                replace partition id '20250224'
-                from `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_engagement_daily__dbt_distributed_new_data`
+            replace partition id '20250224' from `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_engagement_daily__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
-;
 create table `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -18,8 +16,8 @@ create table `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
-        ("date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean")SELECT "date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean"
+insert into `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>` ("date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean")
+          SELECT "date", "exp_group", "users", "views", "likes", "ctr", "user_ctr_mean"
           FROM (
 -- A/B readout per exp_group per day (feed users). Day D depends on day D only.
 -- Over a date range, read agg_experiment_users_daily: users over a range are distinct
@@ -56,11 +54,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_experiment_daily`
-                replace partition id '20250224'
-                from `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_experiment_daily__dbt_distributed_new_data`
+            replace partition id '20250224' from `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_experiment_daily__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
-;
 create table `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -17,8 +15,8 @@ create table `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
-        ("date", "user_id", "exp_group", "views", "likes", "bucket")SELECT "date", "user_id", "exp_group", "views", "likes", "bucket"
+insert into `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>` ("date", "user_id", "exp_group", "views", "likes", "bucket")
+          SELECT "date", "user_id", "exp_group", "views", "likes", "bucket"
           FROM (
 -- Per-user rows for A/B tests over any date range: sum views and likes per (exp_group,
 -- user_id) for a t-test or Mann-Whitney on per-user CTR, or per (exp_group, bucket) for
@@ -49,11 +47,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_experiment_users_daily`
-                replace partition id '20250224'
-                from `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_experiment_users_daily__dbt_distributed_new_data`
+            replace partition id '20250224' from `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_experiment_users_daily__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>`
-;
 create table `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -27,8 +25,8 @@ create table `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>`
-        ("date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent")SELECT "date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent"
+insert into `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>` ("date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent")
+          SELECT "date", "gender", "age", "source", "os", "city", "country", "total_senders", "total_receivers", "receive_only_users", "new_users_lifetime_0", "users_lifetime_7d", "new_messenger_users_7_days_ago", "messages_sent", "messages_received", "avg_time_between_messages_sent"
           FROM (
 -- A row of day D counts D's senders and receivers, plus the senders who were new on D - 7
 -- (new_messenger_users_7_days_ago): a load of [start, end] rebuilds [start, end + 7].
@@ -84,11 +82,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_messenger_daily_activity`
-                replace partition id '20250224'
-                from `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_messenger_daily_activity__dbt_distributed_new_data`
+            replace partition id '20250224' from `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_messenger_daily_activity__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
-;
 create table `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -19,8 +17,8 @@ create table `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
-        ("date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr")SELECT "date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr"
+insert into `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>` ("date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr")
+          SELECT "date", "post_rank", "post_id", "views", "likes", "unique_viewers", "unique_likers", "ctr"
           FROM (
 -- The 20 most viewed posts of each day (ties: more likes first, then the lower post_id,
 -- so the ranking is deterministic). Day D depends on day D only.
@@ -61,11 +59,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`agg_top_posts_daily`
-                replace partition id '20250224'
-                from `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`agg_top_posts_daily__dbt_distributed_new_data`
+            replace partition id '20250224' from `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`agg_top_posts_daily__dbt_new_data_<invocation>`
 ;

@@ -10,8 +10,8 @@ create table `analytics`.`dim_trailing_windows__dbt_backup`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`dim_trailing_windows__dbt_backup`
-        ("mart", "window_days")SELECT "mart", "window_days"
+insert into `analytics`.`dim_trailing_windows__dbt_backup` ("mart", "window_days")
+          SELECT "mart", "window_days"
           FROM (
 -- The trailing windows the marts sum over, one row per mart, from the var/macro that mart
 -- uses (marts_experiment_window_days).  The dashboard reads a mart's window here to know

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
-;
 create table `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -23,8 +21,8 @@ create table `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
-        ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+insert into `analytics`.`fact_daily_feed__dbt_new_data_<invocation>` ("date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+          SELECT "date", "user_id", "first_view_time", "last_view_time", "first_like_time", "last_like_time", "posts", "views", "likes", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
           FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`
@@ -126,11 +124,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`fact_daily_feed`
-                replace partition id '20250302'
-                from `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`fact_daily_feed__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`fact_daily_feed__dbt_new_data_<invocation>`
 ;

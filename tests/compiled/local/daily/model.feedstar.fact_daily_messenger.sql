@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
-;
 create table `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -23,8 +21,8 @@ create table `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
-        ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
+insert into `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>` ("date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received")
+          SELECT "date", "user_id", "first_sent_time", "last_sent_time", "users_sent", "messages_sent", "avg_time_between_messages_sent", "first_received_time", "last_received_time", "users_received", "messages_received", "avg_time_between_messages_received"
           FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`
@@ -92,11 +90,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`fact_daily_messenger`
-                replace partition id '20250302'
-                from `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`fact_daily_messenger__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`fact_daily_messenger__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
-;
 create table `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -22,8 +20,8 @@ create table `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
-        ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
+insert into `analytics`.`fact_daily_posts__dbt_new_data_<invocation>` ("date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds")
+          SELECT "date", "post_id", "first_action_time", "last_action_time", "views", "likes", "unique_viewers", "unique_likers", "avg_time_between_views", "avg_time_between_likes", "avg_view_to_like_seconds"
           FROM (
 with feed as (
     select * from `analytics`.`stg_feed_actions`
@@ -97,11 +95,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`fact_daily_posts`
-                replace partition id '20250302'
-                from `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`fact_daily_posts__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`fact_daily_posts__dbt_new_data_<invocation>`
 ;

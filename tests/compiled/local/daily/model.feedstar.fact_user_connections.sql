@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
-;
 create table `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -15,8 +13,8 @@ create table `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
-        ("date", "sender_id", "receiver_id", "messages_count")SELECT "date", "sender_id", "receiver_id", "messages_count"
+insert into `analytics`.`fact_user_connections__dbt_new_data_<invocation>` ("date", "sender_id", "receiver_id", "messages_count")
+          SELECT "date", "sender_id", "receiver_id", "messages_count"
           FROM (
 with messages as (
     select * from `analytics`.`stg_message_actions`
@@ -37,11 +35,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`fact_user_connections`
-                replace partition id '20250302'
-                from `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`fact_user_connections__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`fact_user_connections__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`int_active_user_states__dbt_new_data_<invocation>`
-;
 create table `analytics`.`int_active_user_states__dbt_new_data_<invocation>`
   engine = MergeTree()
         order by ((date, service, breakdown, breakdown_value))
@@ -70,7 +68,6 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`int_active_user_states__dbt_new_data_<invocation>`
-        ("date", "service", "breakdown", "breakdown_value", "active_users", "new_users")
 -- Each day's active users as exact sets (roaring bitmaps of user_id), per service and per
 -- slice of every breakdown: the partial results agg_active_users, agg_retention and
 -- agg_lifecycle merge over their 7/30-day windows, cohort spans and periods (docs/marts.md,
@@ -132,11 +129,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`int_active_user_states`
-                replace partition id '20250302'
-                from `analytics`.`int_active_user_states__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`int_active_user_states__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`int_active_user_states__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`int_active_user_states__dbt_new_data_<invocation>`
 ;

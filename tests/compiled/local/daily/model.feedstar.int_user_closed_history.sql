@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
-;
 create table `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
   (
     `user_id` UInt32,
@@ -26,8 +24,8 @@ create table `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
-        ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
+insert into `analytics`.`int_user_closed_history__dbt_new_data_<invocation>` ("user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month")
+          SELECT "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time", "cutoff_month"
           FROM (
 -- One row per user seen before cutoff_month: merge_user_rows over the user's months of
 -- int_user_monthly_attributes before it, the months no daily load rewrites any more.
@@ -84,8 +82,6 @@ from (select
             )
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
-;
-drop table if exists `analytics`.`int_user_closed_history__dbt_distributed_new_data`
 ;
 drop table if exists `analytics`.`int_user_closed_history__dbt_new_data_<invocation>`
 ;

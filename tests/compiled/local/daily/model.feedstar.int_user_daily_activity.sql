@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
-;
 create table `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -34,8 +32,8 @@ create table `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket"
+insert into `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>` ("date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket")
+          SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "is_receiver", "views", "likes", "posts", "messages_sent", "messages_received", "avg_view_to_like_seconds", "avg_time_between_messages_sent", "first_active_date", "first_feed_date", "first_messenger_date", "gender", "age", "source", "os", "country", "city", "exp_group", "age_bucket"
           FROM (
 -- Partitioned by day, not by week like the marts: day D depends on day D only, so a daily
 -- load rebuilds its window's days (lookback included) rather than whole weeks of user-days.
@@ -157,11 +155,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`int_user_daily_activity`
-                replace partition id '20250302'
-                from `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`int_user_daily_activity__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`int_user_daily_activity__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
-;
 create table `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
   (
     `date` Date,
@@ -25,8 +23,8 @@ create table `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
-        ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city"
+insert into `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>` ("date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city")
+          SELECT "date", "user_id", "is_feed_active", "is_messenger_active", "last_event_time", "last_attribute_time", "gender", "age", "os", "source", "country", "exp_group", "last_city_time", "city"
           FROM (
 -- One row per (date, user) seen that day in any role: the roles, the day's latest
 -- attributes and last event times.  dim_users is rebuilt from this small table, so it is
@@ -161,11 +159,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`int_user_daily_attributes`
-                replace partition id '20250302'
-                from `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`int_user_daily_attributes__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`int_user_daily_attributes__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
-;
 create table `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
   (
     `month` Date,
@@ -26,8 +24,8 @@ create table `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>
             -- settings_section
             SETTINGS max_partitions_per_insert_block=0
 ;
-insert into `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
-        ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")SELECT "month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time"
+insert into `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>` ("month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time")
+          SELECT "month", "user_id", "gender", "age", "os", "source", "country", "city", "exp_group", "first_feed_date", "first_messenger_date", "first_seen_date", "attributes_updated_at", "city_updated_at", "last_seen_time"
           FROM (
 -- One row per (month, user) seen that month: the user's dim_users row as that month's days
 -- give it.  int_user_closed_history merges a user's closed months, dim_users that rollup with
@@ -96,11 +94,7 @@ select
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`int_user_monthly_attributes`
-                replace partition id '20250301'
-                from `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`int_user_monthly_attributes__dbt_distributed_new_data`
+            replace partition id '20250301' from `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`int_user_monthly_attributes__dbt_new_data_<invocation>`
 ;

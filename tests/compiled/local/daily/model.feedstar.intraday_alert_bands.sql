@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`
-;
 create table `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`
   engine = MergeTree()
         order by ((date, rule_id, slice, slot_start))
@@ -173,7 +171,6 @@ from judged
           )
 ;
 insert into `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`
-        ("date", "slot_start", "slot", "metric", "slice", "rule_id", "method", "window", "threshold", "severity", "value", "center", "lower", "upper", "history_points", "status", "is_outside", "direction", "change", "reason")
 -- noqa: disable=AL09,LT02,LT09,LT14,ST05,ST09,RF02,PRS
 -- For every slot, metric value and alert rule (seeds/alert_rules.csv) that applies to its
 -- slice: the expected band from the rule's history, whether the value falls outside it,
@@ -338,13 +335,8 @@ select
 from judged
 ;
 alter table `analytics`.`intraday_alert_bands`
-                replace partition id '20250301'
-                from `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`,
-                replace partition id '20250302'
-                from `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`intraday_alert_bands__dbt_distributed_new_data`
+            replace partition id '20250301' from `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`,
+            replace partition id '20250302' from `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`intraday_alert_bands__dbt_new_data_<invocation>`
 ;

@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
-;
 create table `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
   engine = MergeTree()
         order by ((date, slice_kind, slice_value, slot_start))
@@ -157,7 +155,6 @@ settings force_grouping_standard_compatibility = 1
           )
 ;
 insert into `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
-        ("date", "slot_start", "slot", "slice_kind", "slice_value", "active_users", "feed_users", "feed_views", "likes", "ctr", "messages", "senders")
 -- noqa: disable=AL09,LT02,LT09,LT14,ST05,ST09,RF02,PRS
 -- 15-minute metrics per service, overall ('all') and per os and source: one row per day,
 -- slot and slice, for every slot from 00:00 to the newest slot with data (a slot without
@@ -306,11 +303,7 @@ from grid
 settings force_grouping_standard_compatibility = 1
 ;
 alter table `analytics`.`intraday_slot_metrics`
-                replace partition id '20250302'
-                from `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`intraday_slot_metrics__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`intraday_slot_metrics__dbt_new_data_<invocation>`
 ;

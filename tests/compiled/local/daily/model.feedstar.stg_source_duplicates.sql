@@ -1,5 +1,3 @@
-drop table if exists `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
-;
 create table `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
   engine = MergeTree()
         order by ((event_date, source_table))
@@ -85,7 +83,6 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 insert into `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
-        ("source_table", "event_date", "staged_rows", "duplicate_rows")
 -- One row per (source table, day with valid rows): the valid rows, and the extra copies of
 -- exact duplicates among them (rows minus distinct rows; kept, see the staging models).
 -- Exact duplicates share (user, time), which packs exactly into one UInt64 (user id in the
@@ -162,11 +159,7 @@ select * from final
             SETTINGS max_partitions_per_insert_block=0
 ;
 alter table `analytics`.`stg_source_duplicates`
-                replace partition id '20250302'
-                from `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
-                settings allow_replace_partition_from_empty_source = 1
-;
-drop table if exists `analytics`.`stg_source_duplicates__dbt_distributed_new_data`
+            replace partition id '20250302' from `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
 ;
 drop table if exists `analytics`.`stg_source_duplicates__dbt_new_data_<invocation>`
 ;
