@@ -1,6 +1,7 @@
 {#-
     dbt-clickhouse's insert_overwrite load (materializations/incremental/incremental.sql),
-    with fewer round trips on a single server.
+    with fewer round trips, for every model that is not sharded (on a cluster, the whole
+    replicated tables too: their statements keep dbt-clickhouse's ON CLUSTER clauses).
 
     A load builds the window's rows in a new table, REPLACEs the target's partitions that
     the new table holds, and drops it.  dbt-clickhouse also sends statements whose answer is
