@@ -167,26 +167,21 @@
     tagged model window by window; any other SQL is inserted as dbt-clickhouse does. -#}
 {% macro clickhouse__insert_into(target_relation, sql, has_contract, use_columns_from_sql=False,
                                    created_from_sql=False) %}
-  {#- created_from_sql: the table was just created from `sql` (macros/insert_overwrite.sql), so
-      its columns are the contract's, or else the SQL's own in their order: no lookup -#}
-  {%- if created_from_sql and has_contract -%}
-    {%- set ns = namespace(quoted=[]) -%}
-    {%- for column in model['columns'].values() -%}
-      {%- set ns.quoted = ns.quoted + [adapter.quote(column['name'])] -%}
-    {%- endfor -%}
-    {%- set dest_cols_csv = ns.quoted | join(', ') -%}
-  {%- elif created_from_sql -%}
-    {%- set dest_cols_csv = none -%}
+  {#- The INSERT's column list.  created_from_sql: the table was just created from `sql`
+      (macros/insert_overwrite.sql), so its columns are the contract's, or else the SQL's own
+      in their order and the INSERT names none: no lookup. -#}
+  {%- if created_from_sql -%}
+    {%- set names = (model['columns'].values() | map(attribute='name') | list) if has_contract else none -%}
   {%- elif use_columns_from_sql -%}
-    {%- set ns = namespace(quoted=[]) -%}
-    {%- for col in clickhouse__get_columns_in_query(sql) -%}
-      {%- set ns.quoted = ns.quoted + [adapter.quote(col)] -%}
-    {%- endfor -%}
-    {%- set dest_cols_csv = ns.quoted | join(', ') -%}
+    {%- set names = clickhouse__get_columns_in_query(sql) -%}
   {%- else -%}
-    {%- set dest_cols_csv = adapter.get_columns_in_relation(target_relation)
-                            | map(attribute='quoted') | join(', ') -%}
+    {%- set names = adapter.get_columns_in_relation(target_relation) | map(attribute='name') | list -%}
   {%- endif -%}
+  {%- set ns = namespace(quoted=[]) -%}
+  {%- for name in names or [] -%}
+    {%- set ns.quoted = ns.quoted + [adapter.quote(name)] -%}
+  {%- endfor -%}
+  {%- set dest_cols_csv = none if names is none else ns.quoted | join(', ') -%}
   {%- set windows = build_windows(sql) if execute and builds_in_windows() else [] -%}
   {%- if windows | length == 0 -%}
     {%- set windows = [none] -%}
