@@ -78,6 +78,8 @@ SQL_STATUS = re.compile(r"SQL status: .* in ([0-9.]+) seconds")
 SQL_SENT = re.compile(r"On [^ :]+: ")
 STATEMENTS = 15
 
+# profiles.yml.example's `local` target (its threads) on the benchmark's own endpoint, with
+# memory limits from the command line
 PROFILE = """feedstar:
   target: bench
   outputs:
@@ -90,7 +92,7 @@ PROFILE = """feedstar:
       password: ""
       schema: analytics
       secure: false
-      threads: 4
+      threads: 2
       connect_timeout: 10
       send_receive_timeout: 1800
       custom_settings:
@@ -235,7 +237,7 @@ def panel_reads(client, last_day: dt.date) -> tuple[float, float, int]:
 def daily_load(pid: int, port: int, work: str, client, day: dt.date, previous: dict | None):
     """Load `day` as the daily DAG does, planned against the `previous` load's plan: (the plan,
     the dbt Run, the endpoint's CPU seconds).  One dbt thread, so that ClickHouse time + dbt
-    overhead = wall (the DAG's 4 threads overlap them)."""
+    overhead = wall (the DAG's threads overlap them)."""
     plan = plan_load(client, "product", day, project_lookback_days(), previous)
     cpu = cpu_seconds(pid)
     run = dbt(port, work, "build", "--vars", json.dumps(plan.dbt_vars()), "--exclude-resource-type", "unit_test",
