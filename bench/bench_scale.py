@@ -58,6 +58,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 from bench.bench_generate import start_endpoint
 from feedstar.chclient import get_client
 from feedstar.generate.options import Plan
@@ -78,8 +80,8 @@ SQL_STATUS = re.compile(r"SQL status: .* in ([0-9.]+) seconds")
 SQL_SENT = re.compile(r"On [^ :]+: ")
 STATEMENTS = 15
 
-# profiles.yml.example's `local` target (its threads) on the benchmark's own endpoint, with
-# memory limits from the command line
+# profiles.yml.example's `local` target (its threads: local_threads()) on the benchmark's own
+# endpoint, with memory limits from the command line
 PROFILE = """feedstar:
   target: bench
   outputs:
@@ -92,7 +94,7 @@ PROFILE = """feedstar:
       password: ""
       schema: analytics
       secure: false
-      threads: 2
+      threads: {threads}
       connect_timeout: 10
       send_receive_timeout: 1800
       custom_settings:
@@ -152,6 +154,12 @@ def statement_head(sql: str) -> str:
     text = re.sub(r"/\*.*?\*/", " ", sql, count=1, flags=re.S)
     text = re.sub(r"_[0-9a-f]{8}(_[0-9a-f]{4}){3}_[0-9a-f]{12}", "_<run>", text)  # dbt's per-run table ids
     return " ".join(text.split())[:110]
+
+
+def local_threads() -> int:
+    """The dbt threads of profiles.yml.example's `local` target, which users build with."""
+    with open(os.path.join(ROOT, "profiles.yml.example")) as handle:
+        return int(yaml.safe_load(handle)["feedstar"]["outputs"]["local"]["threads"])
 
 
 def dbt(port: int, work: str, command: str, *args: str) -> Run:
@@ -268,7 +276,8 @@ def one_data_set(name: str, args) -> dict:
     process, url = start_endpoint(os.path.join(base, "data"))
     port = int(url.rsplit(":", 1)[1])
     with open(os.path.join(work, "profiles.yml"), "w") as handle:
-        handle.write(PROFILE.format(port=port, memory=args.max_query_memory, spill=args.max_query_memory // 2))
+        handle.write(PROFILE.format(port=port, threads=local_threads(), memory=args.max_query_memory,
+                                    spill=args.max_query_memory // 2))
     figures = {}
     try:
         client = get_client(url)
